@@ -35,7 +35,7 @@ from workbench.vocabulary import Vocabulary, default_vocabulary
 if TYPE_CHECKING:
     from workbench.store.workspace import Workspace
 
-BATCH = 5000
+BATCH = 10_000
 ENTITY_DIGEST_FIELDS = ("id", "type", "value", "label", "properties")
 LINK_DIGEST_FIELDS = (
     "id",
@@ -126,7 +126,9 @@ def _digest(rows: list[dict[str, Any]], fields: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     for row in rows:
         parts = [
-            canonical_json(row[f]) if isinstance(row[f], dict) else str(row[f] or "")
+            (canonical_json(row[f]) if row[f] else "{}")
+            if isinstance(row[f], dict)
+            else str(row[f] or "")
             for f in fields
         ]
         digest.update("\x1f".join(parts).encode("utf-8"))
@@ -279,11 +281,8 @@ class GraphRepository:
             for offset, row in enumerate(rows):
                 row["row_order"] = order + offset
             bulk_insert(conn, entities, rows)
-            bulk_insert(
-                conn,
-                provenance,
-                [self._provenance_row(case_id, "entity", row["id"], source, now) for row in rows],
-            )
+            base = self._provenance_row(case_id, "entity", "", source, now)
+            bulk_insert(conn, provenance, [{**base, "object_id": row["id"]} for row in rows])
             digest = _digest(rows, ENTITY_DIGEST_FIELDS)
             append_event(
                 conn,
@@ -549,9 +548,24 @@ class GraphRepository:
             )
 
     # ---- links ----------------------------------------------------------------------------
-    def _link_values(self, case_id: str, spec: LinkSpec, now: Any) -> dict[str, Any]:
-        self.vocabulary.link_type(spec.type)
-        reliability, credibility = _check_grading(spec.reliability, spec.credibility)
+    def _link_values(
+        self,
+        case_id: str,
+        spec: LinkSpec,
+        now: Any,
+        checked: dict[tuple[Any, ...], tuple[str, str | None, str | None]] | None = None,
+    ) -> dict[str, Any]:
+        """Validated row values; `checked` caches validation of repeated type/grading combos."""
+        key = (spec.type, spec.confidence, spec.reliability, spec.credibility)
+        valid = checked.get(key) if checked is not None else None
+        if valid is None:
+            self.vocabulary.link_type(spec.type)
+            valid = (
+                _confidence(spec.confidence),
+                *_check_grading(spec.reliability, spec.credibility),
+            )
+            if checked is not None:
+                checked[key] = valid
         if not isinstance(spec.properties, dict):
             raise ValidationError("Link properties must be a JSON object (key: value pairs).")
         return {
@@ -560,9 +574,9 @@ class GraphRepository:
             "source_id": spec.source_id,
             "target_id": spec.target_id,
             "type": spec.type,
-            "confidence": _confidence(spec.confidence),
-            "reliability": reliability,
-            "credibility": credibility,
+            "confidence": valid[0],
+            "reliability": valid[1],
+            "credibility": valid[2],
             "properties": dict(spec.properties),
             "created_by": self._ws.actor,
             "created_at": now,
@@ -685,11 +699,12 @@ class GraphRepository:
         cancelled: Cancelled | None = None,
     ) -> list[str]:
         ids: list[str] = []
+        checked: dict[tuple[Any, ...], tuple[str, str | None, str | None]] = {}
         for chunk in _chunks(specs, batch_size):
             if cancelled is not None and cancelled():
                 break
             now = utcnow()
-            rows = [self._link_values(case_id, spec, now) for spec in chunk]
+            rows = [self._link_values(case_id, spec, now, checked) for spec in chunk]
             with self._ws.write() as conn:
                 self._require_case(conn, case_id)
                 order = self._next_order(conn, links, case_id)
@@ -706,11 +721,8 @@ class GraphRepository:
                         )
                     raise
                 self._check_inserted_endpoints(conn, case_id, order, order + len(rows) - 1)
-                bulk_insert(
-                    conn,
-                    provenance,
-                    [self._provenance_row(case_id, "link", row["id"], source, now) for row in rows],
-                )
+                base = self._provenance_row(case_id, "link", "", source, now)
+                bulk_insert(conn, provenance, [{**base, "object_id": row["id"]} for row in rows])
                 digest = _digest(rows, LINK_DIGEST_FIELDS)
                 append_event(
                     conn,
