@@ -223,3 +223,15 @@ def test_unknown_case_is_a_clear_error(ws: Workspace) -> None:
         ws.cases.resolve("WB-1999-0001")
     with pytest.raises(NotFoundError):
         ws.graph.add_entity("nope", "person", "x")
+
+
+def test_links_among_a_subset(ws: Workspace) -> None:
+    case = ws.cases.create("Case")
+    ids = ws.graph.add_entities_bulk(case.id, (EntitySpec("person", f"p{i}") for i in range(10)))
+    ws.graph.add_links_bulk(case.id, (LinkSpec(ids[i], ids[i + 1], "related_to") for i in range(9)))
+    among = ws.graph.links_among(case.id, ids[:4])
+    assert sorted((lk.source_id, lk.target_id) for lk in among) == [
+        (ids[0], ids[1]),
+        (ids[1], ids[2]),
+        (ids[2], ids[3]),
+    ]

@@ -883,6 +883,24 @@ class GraphRepository:
             )
             return [link_from_row(r) for r in rows]
 
+    def links_among(self, case_id: str, entity_ids: Iterable[str]) -> list[Link]:
+        """Links whose both ends are in `entity_ids` (for drawing a subset of a big case)."""
+        wanted = list(dict.fromkeys(entity_ids))
+        chosen = set(wanted)
+        found: dict[str, Link] = {}
+        with self._ws.read() as conn:
+            for start in range(0, len(wanted), 2000):
+                chunk = wanted[start : start + 2000]
+                rows = conn.execute(
+                    select(links)
+                    .where(links.c.case_id == case_id, links.c.source_id.in_(chunk))
+                    .order_by(links.c.row_order)
+                )
+                for row in rows:
+                    if row.target_id in chosen:
+                        found[row.id] = link_from_row(row)
+        return list(found.values())
+
     def count_links(self, case_id: str) -> int:
         with self._ws.read() as conn:
             return int(

@@ -1,0 +1,229 @@
+"""Every command of the window as a QAction (text, icon, shortcut, tip), plus the menus and the
+toolbar built from them. Help > Keyboard shortcuts lists these same actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QToolBar
+
+from ui.icons import icon
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+
+Keys = QKeySequence.StandardKey | str | list[QKeySequence | str] | None
+
+
+class Actions:
+    def __init__(self, window: MainWindow):
+        self.window = window
+        w, e = window, window.editing
+        self.all: list[QAction] = []
+        mk = self._make
+        # File
+        self.new_case = mk(
+            "&New case…", "file-plus", "Ctrl+N", w.new_case, "Create a new case in this workspace"
+        )
+        self.sample_case = mk(
+            "Open &sample case",
+            "book-open",
+            None,
+            w.open_sample_case,
+            "Create and open the fictional sample case",
+        )
+        self.open_workspace = mk(
+            "&Open workspace…",
+            "folder-open",
+            "Ctrl+O",
+            w.choose_workspace,
+            "Switch to another workspace folder",
+        )
+        self.export_json = None
+        if w.can_export_json():
+            self.export_json = mk(
+                "&Export case as JSON…",
+                "file-json",
+                None,
+                w.export_case_json,
+                "Save the open case as a JSON file",
+            )
+        self.quit = mk("&Quit", "log-out", QKeySequence.StandardKey.Quit, w.close, "")
+        # Edit
+        self.undo = mk(
+            "&Undo",
+            "undo-2",
+            QKeySequence.StandardKey.Undo,
+            w.undo_group.undo,
+            "Undo the last change",
+        )
+        self.redo = mk(
+            "&Redo",
+            "redo-2",
+            ["Ctrl+Shift+Z", QKeySequence(QKeySequence.StandardKey.Redo)],
+            w.undo_group.redo,
+            "Redo the change you undid",
+        )
+        self.add_entity = mk(
+            "Add &entity…",
+            "plus",
+            "Ctrl+E",
+            e.add_entity,
+            "Add a person, account, phone… to the open case",
+        )
+        self.add_link = mk(
+            "Add &link…", "link-2", "Ctrl+L", e.add_link, "Link two entities of the open case"
+        )
+        self.edit = mk(
+            "E&dit…", "pencil", "F2", e.edit_selected, "Edit the selected entity or link"
+        )
+        self.delete = mk(
+            "&Delete",
+            "trash-2",
+            QKeySequence.StandardKey.Delete,
+            e.delete_selected,
+            "Delete the selected entity or link",
+        )
+        self.copy_value = mk(
+            "&Copy value", None, None, e.copy_value, "Copy the selected entity's value"
+        )
+        self.find = mk(
+            "&Filter cases",
+            "search",
+            QKeySequence.StandardKey.Find,
+            w.focus_filter,
+            "Filter the case list",
+        )
+        # View
+        self.zoom_in = mk(
+            "Zoom &in",
+            "zoom-in",
+            QKeySequence.StandardKey.ZoomIn,
+            lambda: w.graph_zoom(1.25),
+            "Zoom into the graph",
+        )
+        self.zoom_out = mk(
+            "Zoom &out",
+            "zoom-out",
+            QKeySequence.StandardKey.ZoomOut,
+            lambda: w.graph_zoom(0.8),
+            "Zoom out of the graph",
+        )
+        self.zoom_fit = mk(
+            "Zoom to &fit", "maximize", "Ctrl+0", lambda: w.graph_zoom(None), "Show the whole graph"
+        )
+        self.tabs = [
+            mk(f"Show {name}", None, f"Ctrl+{n}", lambda _c=False, i=n - 1: w.show_case_tab(i), "")
+            for n, name in enumerate(("Overview", "Entities", "Graph", "Log"), start=1)
+        ]
+        self.restore_layout = mk(
+            "&Restore default layout",
+            "refresh-cw",
+            None,
+            w.restore_default_layout,
+            "Put the docks back where they were",
+        )
+        # Help
+        self.shortcuts = mk(
+            "&Keyboard shortcuts",
+            "keyboard",
+            QKeySequence.StandardKey.HelpContents,
+            w.show_shortcuts,
+            "List every shortcut",
+        )
+        self.about = mk(
+            "&About OSINT Workbench", "info", None, w.show_about, "Version and licences"
+        )
+
+    def _make(
+        self, text: str, icon_name: str | None, keys: Keys, slot: Callable[[], object], tip: str
+    ) -> QAction:
+        action = QAction(text, self.window)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if isinstance(keys, list):
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        elif keys is not None:
+            action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setStatusTip(tip)
+        action.setToolTip(f"{tip} ({shortcut})" if tip and shortcut else tip or text)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.window.addAction(action)
+        self.all.append(action)
+        return action
+
+    def build_menus(self) -> None:
+        w = self.window
+        bar = w.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_case, self.sample_case])
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_workspace)
+        if self.export_json is not None:
+            file_menu.addAction(self.export_json)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo, self.redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions(
+            [self.add_entity, self.add_link, self.edit, self.delete, self.copy_value]
+        )
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.find)
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions(
+            [
+                w.cases_dock.toggleViewAction(),
+                w.inspector_dock.toggleViewAction(),
+                w.toolbar.toggleViewAction(),
+            ]
+        )
+        view_menu.addSeparator()
+        view_menu.addActions(self.tabs)
+        view_menu.addSeparator()
+        view_menu.addActions([self.zoom_in, self.zoom_out, self.zoom_fit])
+        view_menu.addSeparator()
+        view_menu.addAction(self.restore_layout)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts, self.about])
+
+    def build_toolbar(self, toolbar: QToolBar) -> None:
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addActions([self.new_case, self.sample_case])
+        toolbar.addSeparator()
+        toolbar.addActions([self.add_entity, self.add_link, self.delete])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo, self.redo])
+        toolbar.addSeparator()
+        toolbar.addAction(self.zoom_fit)
+
+    def context_menu(self) -> QMenu:
+        menu = QMenu(self.window)
+        menu.addActions([self.edit, self.add_link, self.copy_value])
+        menu.addSeparator()
+        menu.addAction(self.delete)
+        return menu
+
+    def update_state(self, has_case: bool, kind: str) -> None:
+        """Enable what makes sense now: editing needs a case, Edit/Delete a selection."""
+        for action in (
+            self.add_entity,
+            self.add_link,
+            self.zoom_in,
+            self.zoom_out,
+            self.zoom_fit,
+            *self.tabs,
+        ):
+            action.setEnabled(has_case)
+        for action in (self.edit, self.delete):
+            action.setEnabled(has_case and bool(kind))
+        self.copy_value.setEnabled(has_case and kind == "entity")
+        if self.export_json is not None:
+            self.export_json.setEnabled(has_case)
