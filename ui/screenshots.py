@@ -1,5 +1,6 @@
 """Developer tool: `python -m ui.screenshots [OUT_DIR]` saves pictures of the main window with
-the sample case (Graph tab, Entities tab) for the docs. Run under xvfb-run or offscreen."""
+the sample case (Graph, Entities, Assessment and Decision tabs) for the docs.
+Run under xvfb-run or offscreen."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def main(out_dir: Path, width: int = 1366, height: int = 768) -> int:
     from ui.app import make_application
     from ui.main_window import MainWindow
     from ui.session import ENTITY
-    from ui.views.case_view import ENTITIES, GRAPH
+    from ui.views.case_view import ASSESSMENT, DECISION, ENTITIES, GRAPH
     from workbench.store.workspace import Workspace
 
     app = make_application([])
@@ -47,6 +48,10 @@ def main(out_dir: Path, width: int = 1366, height: int = 768) -> int:
         window.show_case_tab(ENTITIES)
         _settle()
         window.grab().save(str(out_dir / "main-window-entities.png"))
+        for tab, name in ((ASSESSMENT, "assessment"), (DECISION, "decision")):
+            window.show_case_tab(tab)
+            _settle()
+            window.grab().save(str(out_dir / f"main-window-{name}.png"))
         window.close()
         app.processEvents()
     print(f"saved screenshots to {out_dir}")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import APP_NAME, __version__
+from workbench.assess import cli as assess_cli
 from workbench.errors import WorkbenchError
 from workbench.model import CaseStatus, Category, Confidence, Priority
 from workbench.paths import default_workspace_dir
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     log = audit.add_parser("log", parents=[common], help="show recent audit events")
     log.add_argument("--case")
     log.add_argument("--limit", type=int, default=20)
+
+    assess_cli.add_commands(commands, common)
     return parser
 
 
@@ -187,6 +190,8 @@ def _run(args: argparse.Namespace, gui_runner: GuiRunner | None) -> int:
             + ", ".join(sorted(vocab.link_types)),
         )
         return 0
+    if args.command == "templates":
+        return assess_cli.run_templates(args, out)
     workspace = args.workspace or default_workspace_dir()
     with Workspace.open(workspace) as ws:
         return _dispatch(ws, args, out)
@@ -321,6 +326,8 @@ def _dispatch(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             f"{link.id}\nLinked {source.label} -[{link.type}]-> {target.label} "
             f"({link.confidence.value}{', ' + link.grading if link.grading else ''})",
         )
+    elif command == "assess":
+        return assess_cli.run_assess(ws, args, out)
     elif command == "audit" and action == "verify":
         from workbench.audit import verify_chain
 

@@ -1,4 +1,4 @@
-"""The case workspace in the centre: Overview, Entities, Graph and Log tabs.
+"""The case workspace in the centre: Overview, Entities, Graph, Assessment, Decision, Log.
 
 Each tab's content is created the first time it is shown, so opening a case costs only the
 Overview; a huge case does not read its entities until the Entities tab is opened.
@@ -14,11 +14,13 @@ from PySide6.QtWidgets import QStackedLayout, QTabWidget, QVBoxLayout, QWidget
 from ui.icons import icon
 from ui.session import CaseSession
 
-OVERVIEW, ENTITIES, GRAPH, LOG = range(4)
+OVERVIEW, ENTITIES, GRAPH, ASSESSMENT, DECISION, LOG = range(6)
 TAB_TITLES = (
     ("Overview", "info"),
     ("Entities", "table"),
     ("Graph", "waypoints"),
+    ("Assessment", "shield"),
+    ("Decision", "shield-check"),
     ("Log", "scroll-text"),
 )
 
@@ -56,6 +58,8 @@ class CaseView(QWidget):
                 self._make_overview,
                 self._make_entities,
                 self._make_graph,
+                self._make_assessment,
+                self._make_decision,
                 self._make_log,
             )
         ]
@@ -88,6 +92,16 @@ class CaseView(QWidget):
         tab.nodesMoved.connect(self.nodesMoved)
         tab.view.contextMenuAt.connect(self.contextMenuRequested)
         return tab
+
+    def _make_assessment(self) -> QWidget:
+        from ui.views.assessment import AssessmentPanel
+
+        return AssessmentPanel(self.session.ws, self.session.case_id)
+
+    def _make_decision(self) -> QWidget:
+        from ui.views.assessment import DecisionPanel
+
+        return DecisionPanel(self.session.ws, self.session.case_id)
 
     def _make_log(self) -> QWidget:
         from ui.views.log_tab import LogTab

@@ -173,3 +173,74 @@ audit_events = Table(
     Column("hash", String(64), nullable=False, unique=True),
     Index("ix_audit_case", "case_id"),
 )
+
+# ---- threat assessment and decision (workbench/assess) -------------------------------------
+# One assessment per case; every save appends a full JSON snapshot to assessment_versions.
+# The columns on `assessments` repeat what the queue filters on (tiers, re-assessment time,
+# preservation expiry) so those queries need not read snapshots.
+
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False, unique=True),
+    Column("template_id", String(100), nullable=False),
+    Column("template_version", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("suggested_tier", String(2), nullable=False),
+    Column("final_tier", String(2), nullable=False),
+    Column("decision_digest", String(64), nullable=False),
+    Column("reassess_at", UTCDateTime),
+    Column("preservation_expires_at", UTCDateTime),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_assessments_reassess_at", "reassess_at"),
+)
+
+assessment_versions = Table(
+    "assessment_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("assessment_id", String(ID), ForeignKey("assessments.id"), nullable=False),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("saved_by", String(200), nullable=False),
+    Column("saved_at", UTCDateTime, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("decision_digest", String(64), nullable=False),
+    Column("snapshot", JSON, nullable=False),
+    Column("snapshot_sha256", String(64), nullable=False),
+    Index("ix_assessment_versions_assessment_version", "assessment_id", "version", unique=True),
+)
+
+assessment_approvals = Table(
+    "assessment_approvals",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("assessment_id", String(ID), ForeignKey("assessments.id"), nullable=False),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("decision_digest", String(64), nullable=False),
+    Column("approver", String(200), nullable=False),
+    Column("approved_at", UTCDateTime, nullable=False),
+    Column("comment", Text, nullable=False),
+    Index(
+        "ix_assessment_approvals_once",
+        "assessment_id",
+        "decision_digest",
+        "approver",
+        unique=True,
+    ),
+)
+
+assessment_drafts = Table(
+    "assessment_drafts",
+    metadata,
+    Column("case_id", String(ID), ForeignKey("cases.id"), primary_key=True),
+    Column("actor", String(200), primary_key=True),
+    Column("base_version", Integer, nullable=False),
+    Column("saved_at", UTCDateTime, nullable=False),
+    Column("body", JSON, nullable=False),
+)
