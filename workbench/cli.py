@@ -15,6 +15,7 @@ from workbench.assess import cli as assess_cli
 from workbench.errors import WorkbenchError
 from workbench.model import CaseStatus, Category, Confidence, Priority
 from workbench.paths import default_workspace_dir
+from workbench.sources import cli as sources_cli
 from workbench.store.workspace import Workspace
 from workbench.timeutil import to_iso
 
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--limit", type=int, default=20)
 
     assess_cli.add_commands(commands, common)
+    sources_cli.add_parsers(commands, common)
     return parser
 
 
@@ -192,6 +194,10 @@ def _run(args: argparse.Namespace, gui_runner: GuiRunner | None) -> int:
         return 0
     if args.command == "templates":
         return assess_cli.run_templates(args, out)
+    if args.command == "sources":
+        return sources_cli.dispatch(
+            lambda: Workspace.open(args.workspace or default_workspace_dir()), args, out
+        )
     workspace = args.workspace or default_workspace_dir()
     with Workspace.open(workspace) as ws:
         return _dispatch(ws, args, out)
