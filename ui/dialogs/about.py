@@ -25,15 +25,14 @@ from ui import theme
 from workbench import APP_NAME, __version__
 from workbench.paths import resource
 
-THIRD_PARTY = [
-    ("Qt / PySide6", "LGPL-3.0", "The Qt libraries are dynamically linked and replaceable."),
-    ("SQLAlchemy", "MIT", ""),
-    ("Alembic", "MIT", ""),
-    ("networkx", "BSD-3-Clause", ""),
-    ("platformdirs", "MIT", ""),
-    ("phonenumbers", "Apache-2.0", ""),
-    ("Lucide icons", "ISC", "Full licence text below."),
-]
+
+def third_party() -> list[tuple[str, str, str]]:
+    """(name, licence, note) of shipped third-party software, from resources/third_party.toml."""
+    import tomllib
+
+    with resource("third_party.toml").open("rb") as handle:
+        components = tomllib.load(handle)["component"]
+    return [(c["name"], c["licence"], c.get("note", "")) for c in components]
 
 
 def _dialog_layout(dialog: QDialog) -> QVBoxLayout:
@@ -77,7 +76,7 @@ class ShortcutsDialog(QDialog):
 def about_html() -> str:
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td><b>{escape(licence)}</b></td><td>{escape(note)}</td></tr>"
-        for name, licence, note in THIRD_PARTY
+        for name, licence, note in third_party()
     )
     try:
         lucide = resource("icons", "LICENSE-lucide.txt").read_text(encoding="utf-8")
