@@ -13,6 +13,7 @@ from typing import Any
 from workbench import APP_NAME, __version__
 from workbench.assess import cli as assess_cli
 from workbench.errors import WorkbenchError
+from workbench.intake import cli as intake_cli  # intake (issue 6)
 from workbench.model import CaseStatus, Category, Confidence, Priority
 from workbench.paths import default_workspace_dir
 from workbench.sources import cli as sources_cli
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     assess_cli.add_commands(commands, common)
     sources_cli.add_parsers(commands, common)
+    intake_cli.add_commands(commands, common)  # intake (issue 6)
     return parser
 
 
@@ -334,6 +336,8 @@ def _dispatch(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         )
     elif command == "assess":
         return assess_cli.run_assess(ws, args, out)
+    elif command == "intake":  # intake (issue 6)
+        return intake_cli.run(ws, args, out)
     elif command == "audit" and action == "verify":
         from workbench.audit import verify_chain
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from workbench.audit import PendingEvent, append_event
 from workbench.errors import NotFoundError, ValidationError
@@ -62,6 +62,33 @@ class CaseRepository:
         tags: Iterable[str] = (),
         status: CaseStatus | str = CaseStatus.NEW,
     ) -> Case:
+        with self._ws.write() as conn:
+            case_id = self.create_in(
+                conn,
+                title,
+                priority=priority,
+                category=category,
+                description=description,
+                assignee=assignee,
+                tags=tags,
+                status=status,
+            )
+        return self.get(case_id)
+
+    def create_in(
+        self,
+        conn: Connection,
+        title: str,
+        *,
+        priority: Priority | str = Priority.P2,
+        category: Category | str = Category.OTHER,
+        description: str = "",
+        assignee: str | None = None,
+        tags: Iterable[str] = (),
+        status: CaseStatus | str = CaseStatus.NEW,
+    ) -> str:
+        """Create a case inside the caller's write transaction (so an import can add the
+        escalation, evidence and entities atomically); returns the new id."""
         title = title.strip()
         if not title:
             raise ValidationError("A case needs a title; it was empty.")
@@ -80,21 +107,24 @@ class CaseRepository:
             "created_at": now,
             "updated_at": now,
         }
-        with self._ws.write() as conn:
-            values["reference"] = self._next_reference(conn, now.year)
-            conn.execute(insert(cases).values(**values))
-            append_event(
-                conn,
-                self._ws.actor,
-                PendingEvent(
-                    "case.create",
-                    "case",
-                    values["id"],
-                    values["id"],
-                    {"after": _audit_view(values)},
-                ),
-            )
-        return self.get(case_id)
+        values["reference"] = self._next_reference(conn, now.year)
+        conn.execute(insert(cases).values(**values))
+        # intake (issue 6): every case has its escalation row, written in this transaction.
+        from workbench.intake.lifecycle import on_case_created
+
+        on_case_created(conn, values)
+        append_event(
+            conn,
+            self._ws.actor,
+            PendingEvent(
+                "case.create",
+                "case",
+                values["id"],
+                values["id"],
+                {"after": _audit_view(values)},
+            ),
+        )
+        return case_id
 
     @staticmethod
     def _next_reference(conn: Any, year: int) -> str:
@@ -105,6 +135,12 @@ class CaseRepository:
         return f"{prefix}{count + 1:04d}"
 
     def update(self, case_id: str, **changes: Any) -> Case:
+        with self._ws.write() as conn:
+            self.update_in(conn, case_id, **changes)
+        return self.get(case_id)
+
+    def update_in(self, conn: Connection, case_id: str, **changes: Any) -> dict[str, Any]:
+        """Change a case inside the caller's write transaction; returns what changed."""
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise ValidationError(
@@ -125,30 +161,34 @@ class CaseRepository:
                 value = str(value).strip()
                 if not value:
                     raise ValidationError("A case needs a title; it was empty.")
+            elif key == "assignee":
+                value = (str(value).strip() or None) if value is not None else None
             clean[key] = value
-        with self._ws.write() as conn:
-            before = conn.execute(select(cases).where(cases.c.id == case_id)).first()
-            if before is None:
-                raise NotFoundError(f"No case with id {case_id!r}.")
-            old = {key: getattr(before, key) for key in clean}
-            changed = {key: value for key, value in clean.items() if old[key] != value}
-            if not changed:
-                return case_from_row(before)
-            conn.execute(
-                update(cases).where(cases.c.id == case_id).values(**changed, updated_at=utcnow())
-            )
-            append_event(
-                conn,
-                self._ws.actor,
-                PendingEvent(
-                    "case.update",
-                    "case",
-                    case_id,
-                    case_id,
-                    {"before": {k: old[k] for k in changed}, "after": changed},
-                ),
-            )
-        return self.get(case_id)
+        before = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+        if before is None:
+            raise NotFoundError(f"No case with id {case_id!r}.")
+        old = {key: getattr(before, key) for key in clean}
+        changed = {key: value for key, value in clean.items() if old[key] != value}
+        if not changed:
+            return {}
+        now = utcnow()
+        conn.execute(update(cases).where(cases.c.id == case_id).values(**changed, updated_at=now))
+        # intake (issue 6): mirror into the escalation row and stamp lifecycle milestones.
+        from workbench.intake.lifecycle import on_case_updated
+
+        extra = on_case_updated(conn, case_id, dict(before._mapping), changed, self._ws.actor, now)
+        append_event(
+            conn,
+            self._ws.actor,
+            PendingEvent(
+                "case.update",
+                "case",
+                case_id,
+                case_id,
+                {"before": {k: old[k] for k in changed}, "after": changed, **extra},
+            ),
+        )
+        return changed
 
     def get(self, case_id: str) -> Case:
         with self._ws.read() as conn:

@@ -244,3 +244,154 @@ assessment_drafts = Table(
     Column("saved_at", UTCDateTime, nullable=False),
     Column("body", JSON, nullable=False),
 )
+
+# ---- emergency intake and triage queue (workbench/intake) ----------------------------------
+# One escalation per case. The first columns repeat what the queue shows and sorts on
+# (reference, title, status, priority, category, assignee: kept in step by CaseRepository in
+# the same transaction), so that sorting and filtering 100k cases reads one table through one
+# index per sort column; `is_open` leads every queue index. Long free text lives in
+# escalation_texts so the queue table stays narrow.
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("case_id", String(ID), ForeignKey("cases.id"), primary_key=True),
+    Column("reference", String(32), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("is_open", Integer, nullable=False),
+    Column("priority", String(4), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("assignee", String(200)),
+    Column("claimed_at", UTCDateTime),
+    Column("channel", String(20)),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("deadline_at", UTCDateTime),
+    Column("deadline_manual", Integer, nullable=False),
+    Column("requester_name", String(200)),
+    Column("requester_rank", String(100)),
+    Column("requester_badge", String(100)),
+    Column("agency", String(300)),
+    Column("unit", String(200)),
+    Column("country", String(80)),
+    Column("requester_email", String(320)),
+    Column("requester_domain", String(253)),
+    Column("requester_phone", String(64)),
+    Column("supervisor_name", String(200)),
+    Column("supervisor_contact", String(320)),
+    Column("targets", JSON, nullable=False),
+    Column("data_categories", JSON, nullable=False),
+    Column("data_from", UTCDateTime),
+    Column("data_to", UTCDateTime),
+    Column("legal_basis", String(300)),
+    Column("jurisdiction_requester", String(100)),
+    Column("jurisdiction_user", String(100)),
+    Column("legal_process_evidence_id", String(ID)),
+    Column("confidentiality_requested", Integer, nullable=False),
+    Column("portal_account_verified", Integer),
+    Column("message_id", String(998)),
+    Column("source_evidence_id", String(ID)),
+    Column("source_ref", String(500)),
+    Column("triaged_at", UTCDateTime),
+    Column("verified_at", UTCDateTime),
+    Column("assessed_at", UTCDateTime),
+    Column("decided_at", UTCDateTime),
+    Column("disclosed_at", UTCDateTime),
+    Column("responded_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("report_emergency", Integer, nullable=False),
+    Column("report_accounts_specified", Integer, nullable=False),
+    Column("report_data_produced", Integer, nullable=False),
+    Column("report_content_produced", Integer, nullable=False),
+    Column("verification_result", String(24), nullable=False),
+    Column("merged_into", String(ID)),
+    Column("search_text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Index("ix_escalations_open_deadline", "is_open", "deadline_at", "status"),
+    Index("ix_escalations_open_priority", "is_open", "priority", "deadline_at"),
+    Index("ix_escalations_open_received", "is_open", "received_at"),
+    Index("ix_escalations_open_reference", "is_open", "reference"),
+    Index("ix_escalations_open_title", "is_open", "title"),
+    Index("ix_escalations_open_status", "is_open", "status"),
+    Index("ix_escalations_open_assignee", "is_open", "assignee"),
+    Index("ix_escalations_open_agency", "is_open", "agency"),
+    Index("ix_escalations_open_country", "is_open", "country"),
+    Index("ix_escalations_open_category", "is_open", "category"),
+    Index("ix_escalations_open_verification", "is_open", "verification_result"),
+    Index("ix_escalations_open_search", "is_open", "search_text", "case_id"),
+    Index("ix_escalations_received", "received_at"),
+    Index("ix_escalations_message_id", "message_id"),
+    Index("ix_escalations_requester_domain", "requester_domain"),
+)
+
+escalation_texts = Table(
+    "escalation_texts",
+    metadata,
+    Column("case_id", String(ID), ForeignKey("cases.id"), primary_key=True),
+    Column("narrative", Text, nullable=False),
+    Column("at_risk", Text, nullable=False),
+    Column("info_recency", Text, nullable=False),
+    Column("why_urgent", Text, nullable=False),
+    Column("how_data_helps", Text, nullable=False),
+    Column("legal_process", Text, nullable=False),
+)
+
+# Targets as given, one row each, for "same target within 24 hours" duplicate detection.
+escalation_targets = Table(
+    "escalation_targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("normalized", String(1000), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_escalation_targets_value", "normalized", "received_at"),
+    Index("ix_escalation_targets_case", "case_id"),
+)
+
+# Requester verification results; a new row per run or recording, the newest per check counts.
+verification_checks = Table(
+    "verification_checks",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("check_id", String(60), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("result", String(24), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("evidence_id", String(ID)),
+    Column("actor", String(200), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_verification_checks_case", "case_id", "check_id"),
+)
+
+# Queue views users saved (filters + sort), per owner, optionally shared with the team.
+saved_views = Table(
+    "saved_views",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("owner", String(200), nullable=False),
+    Column("shared", Integer, nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_saved_views_owner_name", "owner", "name", unique=True),
+)
+
+# Agency directory entries users added: official domains, and known-compromised senders
+# (a domain or a full address).
+directory_entries = Table(
+    "directory_entries",
+    metadata,
+    Column("value", String(320), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("agency", String(300), nullable=False),
+    Column("country", String(80), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
