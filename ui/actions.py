@@ -97,6 +97,46 @@ class Actions:
             w.focus_filter,
             "Filter the case list",
         )
+        # Sources
+        src = window.sources
+        self.run_source = mk(
+            "&Run source on selection…",
+            "play",
+            "Ctrl+R",
+            src.popup_run_menu,
+            "Run a data source on the selected entities",
+        )
+        self.plugin_manager = mk(
+            "&Plugin manager…",
+            "plug",
+            None,
+            src.show_plugin_manager,
+            "Installed sources: enable, disable, details, settings, load errors",
+        )
+        self.network_settings = mk(
+            "&Network settings…",
+            "network",
+            None,
+            src.show_settings,
+            "Offline mode, proxy and User-Agent for every source",
+        )
+        self.credentials = mk(
+            "&Credentials…",
+            "key-round",
+            None,
+            lambda: src.show_settings(credentials=True),
+            "API keys and other secrets of the sources, kept in the keyring",
+        )
+        self.offline_mode = mk(
+            "Work &offline",
+            "wifi-off",
+            "Ctrl+Shift+O",
+            lambda: src.toggle_offline(self.offline_mode.isChecked()),
+            "Nothing leaves this machine: sources that send data are not started",
+        )
+        self.run_source.setIconText("Run source")
+        self.offline_mode.setCheckable(True)
+        self.offline_mode.setChecked(src.offline())
         # View
         self.zoom_in = mk(
             "Zoom &in",
@@ -176,11 +216,19 @@ class Actions:
         )
         edit_menu.addSeparator()
         edit_menu.addAction(self.find)
+        sources_menu = bar.addMenu("&Sources")
+        sources_menu.setObjectName("sourcesMenu")
+        sources_menu.addAction(self.run_source)
+        sources_menu.addSeparator()
+        sources_menu.addActions([self.plugin_manager, self.network_settings, self.credentials])
+        sources_menu.addSeparator()
+        sources_menu.addActions([self.offline_mode, w.runs_dock.toggleViewAction()])
         view_menu = bar.addMenu("&View")
         view_menu.addActions(
             [
                 w.cases_dock.toggleViewAction(),
                 w.inspector_dock.toggleViewAction(),
+                w.runs_dock.toggleViewAction(),
                 w.toolbar.toggleViewAction(),
             ]
         )
@@ -200,12 +248,17 @@ class Actions:
         toolbar.addSeparator()
         toolbar.addActions([self.add_entity, self.add_link, self.delete])
         toolbar.addSeparator()
+        toolbar.addAction(self.run_source)
+        toolbar.addSeparator()
         toolbar.addActions([self.undo, self.redo])
         toolbar.addSeparator()
         toolbar.addAction(self.zoom_fit)
 
     def context_menu(self) -> QMenu:
         menu = QMenu(self.window)
+        if self.window.session is not None and self.window.session.selection.kind == "entity":
+            menu.addMenu(self.window.sources.run_menu(menu))
+            menu.addSeparator()
         menu.addActions([self.edit, self.add_link, self.copy_value])
         menu.addSeparator()
         menu.addAction(self.delete)
@@ -225,5 +278,6 @@ class Actions:
         for action in (self.edit, self.delete):
             action.setEnabled(has_case and bool(kind))
         self.copy_value.setEnabled(has_case and kind == "entity")
+        self.run_source.setEnabled(has_case and kind == "entity")
         if self.export_json is not None:
             self.export_json.setEnabled(has_case)

@@ -1,4 +1,5 @@
-"""The main window: Cases dock (left), the open case (centre), Inspector dock (right)."""
+"""The main window: Cases dock (left), the open case (centre), Inspector dock (right),
+Source runs dock (bottom)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ui.dialogs import messages
 from ui.dialogs.new_case import NewCaseDialog
 from ui.editing import EditController, exec_dialog
 from ui.session import CaseSession
+from ui.sources import SourcesController
 from ui.views.case_list import CaseListPanel
 from ui.views.case_view import GRAPH, CaseView
 from ui.views.inspector import Inspector
@@ -74,6 +76,14 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.cases_dock, self.inspector_dock], [340, 300], Qt.Orientation.Horizontal
         )
+        self.sources = SourcesController(self)
+        self.runs_dock = self._dock(
+            "Source runs",
+            "sourceRunsDock",
+            self.sources.panel,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        self.resizeDocks([self.runs_dock], [190], Qt.Orientation.Vertical)
         self.toolbar = QToolBar("Toolbar", self)
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
@@ -92,6 +102,7 @@ class MainWindow(QMainWindow):
         self.counts_label.setObjectName("countsLabel")
         for label in (self.workspace_label, self.user_label, self.counts_label):
             self.statusBar().addPermanentWidget(label)
+        self.statusBar().addPermanentWidget(self.sources.status_button)
 
         self._default_state = self.saveState(STATE_VERSION)
         self._restore_window_state()
@@ -131,6 +142,7 @@ class MainWindow(QMainWindow):
 
     def set_workspace(self, ws: Workspace) -> None:
         """Switch to another workspace: undo history and open case belong to the old one."""
+        self.sources.shutdown()
         wait_for_all()
         self._close_case()
         for session in self.sessions.values():
@@ -268,7 +280,7 @@ class MainWindow(QMainWindow):
 
     def restore_default_layout(self) -> None:
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in (self.cases_dock, self.inspector_dock):
+        for dock in (self.cases_dock, self.inspector_dock, self.runs_dock):
             dock.show()
 
     def show_shortcuts(self) -> None:
@@ -323,6 +335,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(STATE_VERSION))
         self.settings.sync()
+        self.sources.shutdown(final=True)
         wait_for_all()
         super().closeEvent(event)
         self._close_case()
