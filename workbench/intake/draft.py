@@ -106,24 +106,6 @@ LEGAL_RE = re.compile(
     r"APPI|個人情報保護法|刑事訴訟法\s*第?197条|emergency disclosure provisions)",
     re.IGNORECASE,
 )
-CCTLD_COUNTRY = {
-    "uk": "GB",
-    "jp": "JP",
-    "br": "BR",
-    "es": "ES",
-    "mx": "MX",
-    "ca": "CA",
-    "au": "AU",
-    "fr": "FR",
-    "de": "DE",
-    "it": "IT",
-    "pt": "PT",
-    "ar": "AR",
-    "co": "CO",
-    "cl": "CL",
-    "in": "IN",
-    "nz": "NZ",
-}
 
 
 @dataclass
@@ -175,7 +157,7 @@ def _country(domain: str, directory: AgencyDirectory) -> str:
         return match.agency.country
     if match and match.suffix and match.suffix.country:
         return match.suffix.country
-    return CCTLD_COUNTRY.get(domain.rsplit(".", 1)[-1], "") if domain else ""
+    return region_for_domain(domain) or ""
 
 
 def draft_from_message(
