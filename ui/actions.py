@@ -1,9 +1,11 @@
 """Every command of the window as a QAction (text, icon, shortcut, tip), plus the menus and the
-toolbar built from them. Help > Keyboard shortcuts lists these same actions."""
+toolbar built from them. Help > Keyboard shortcuts lists these same actions (`all`), including
+the queue's Claim case, which lives on the queue view but is listed here too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
@@ -11,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
 from ui.icons import icon
+from ui.views.case_view import TAB_TITLES
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -25,6 +28,16 @@ class Actions:
         self.all: list[QAction] = []
         mk = self._make
         # File
+        self.import_requests = mk(
+            "&Import requests…",
+            "download",
+            "Ctrl+I",
+            w.import_requests,
+            "Import e-mailed requests (.eml) or portal exports (JSON, CSV) as new cases; "
+            "a preview shows what will be created first",
+        )
+        self.import_requests.setIconText("Import .eml")
+        # Case
         self.new_case = mk(
             "&New case…", "file-plus", "Ctrl+N", w.new_case, "Create a new case in this workspace"
         )
@@ -91,12 +104,18 @@ class Actions:
             "&Copy value", None, None, e.copy_value, "Copy the selected entity's value"
         )
         self.find = mk(
-            "&Filter cases",
+            "&Filter queue",
             "search",
             QKeySequence.StandardKey.Find,
             w.focus_filter,
-            "Filter the case list",
+            "Filter the queue: reference, title, agency, requester, target",
         )
+        # Case (the queue owns Claim: it acts on the case selected there)
+        self.claim = w.queue_view.claim_action
+        self.claim.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.claim.setStatusTip("Take the case selected in the queue: it is recorded as yours")
+        window.addAction(self.claim)  # the shortcut works while the queue dock is hidden too
+        self.all.append(self.claim)
         # Sources
         src = window.sources
         self.run_source = mk(
@@ -155,10 +174,24 @@ class Actions:
         self.zoom_fit = mk(
             "Zoom to &fit", "maximize", "Ctrl+0", lambda: w.graph_zoom(None), "Show the whole graph"
         )
+        # Ctrl+1…N follow the tab bar: derived from the one tab list, never numbered by hand
         self.tabs = [
-            mk(f"Show {name}", None, f"Ctrl+{n}", lambda _c=False, i=n - 1: w.show_case_tab(i), "")
-            for n, name in enumerate(("Overview", "Entities", "Graph", "Log"), start=1)
+            mk(
+                f"Show {name}",
+                icon_name,
+                f"Ctrl+{index + 1}",
+                partial(w.show_case_tab, index),
+                f"Show the {name} tab of the open case",
+            )
+            for index, (name, icon_name) in enumerate(TAB_TITLES)
         ]
+        self.digest = mk(
+            "Shift &digest…",
+            "history",
+            None,
+            w.show_digest,
+            "What changed since a time: new cases, status changes, claims, deadlines",
+        )
         self.restore_layout = mk(
             "&Restore default layout",
             "refresh-cw",
@@ -201,7 +234,8 @@ class Actions:
         w = self.window
         bar = w.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_case, self.sample_case])
+        file_menu.setObjectName("fileMenu")
+        file_menu.addAction(self.import_requests)
         file_menu.addSeparator()
         file_menu.addAction(self.open_workspace)
         if self.export_json is not None:
@@ -216,6 +250,11 @@ class Actions:
         )
         edit_menu.addSeparator()
         edit_menu.addAction(self.find)
+        case_menu = bar.addMenu("&Case")
+        case_menu.setObjectName("caseMenu")
+        case_menu.addActions([self.new_case, self.sample_case])
+        case_menu.addSeparator()
+        case_menu.addAction(self.claim)
         sources_menu = bar.addMenu("&Sources")
         sources_menu.setObjectName("sourcesMenu")
         sources_menu.addAction(self.run_source)
@@ -224,16 +263,21 @@ class Actions:
         sources_menu.addSeparator()
         sources_menu.addActions([self.offline_mode, w.runs_dock.toggleViewAction()])
         view_menu = bar.addMenu("&View")
+        view_menu.setObjectName("viewMenu")
         view_menu.addActions(
             [
-                w.cases_dock.toggleViewAction(),
+                w.queue_dock.toggleViewAction(),
                 w.inspector_dock.toggleViewAction(),
                 w.runs_dock.toggleViewAction(),
                 w.toolbar.toggleViewAction(),
             ]
         )
         view_menu.addSeparator()
-        view_menu.addActions(self.tabs)
+        view_menu.addAction(self.digest)
+        view_menu.addSeparator()
+        tabs_menu = view_menu.addMenu("Case &tab")
+        tabs_menu.setObjectName("caseTabMenu")
+        tabs_menu.addActions(self.tabs)
         view_menu.addSeparator()
         view_menu.addActions([self.zoom_in, self.zoom_out, self.zoom_fit])
         view_menu.addSeparator()
@@ -244,7 +288,7 @@ class Actions:
     def build_toolbar(self, toolbar: QToolBar) -> None:
         toolbar.setIconSize(QSize(18, 18))
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addActions([self.new_case, self.sample_case])
+        toolbar.addActions([self.new_case, self.import_requests, self.sample_case])
         toolbar.addSeparator()
         toolbar.addActions([self.add_entity, self.add_link, self.delete])
         toolbar.addSeparator()

@@ -1,5 +1,5 @@
-"""The main window: Cases dock (left), the open case (centre), Inspector dock (right),
-Source runs dock (bottom)."""
+"""The main window: the Queue dock (left, the home view), the open case (centre), Inspector
+dock (right), Source runs dock (bottom)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ import importlib.util
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -26,15 +29,22 @@ from ui.dialogs.new_case import NewCaseDialog
 from ui.editing import EditController, exec_dialog
 from ui.session import CaseSession
 from ui.sources import SourcesController
-from ui.views.case_list import CaseListPanel
 from ui.views.case_view import GRAPH, CaseView
 from ui.views.inspector import Inspector
+from ui.views.queue import REFERENCE, TIME_LEFT, URGENCY, QueueView
 from ui.views.welcome import WelcomePanel
 from ui.workers import wait_for_all
 from workbench import APP_NAME
+from workbench.errors import WorkbenchError
+from workbench.intake.queue import QueueQuery
 from workbench.store.workspace import Workspace
 
+if TYPE_CHECKING:
+    from ui.dialogs.import_requests import ImportController
+    from workbench.intake.importer import ImportReport
+
 STATE_VERSION = 1
+QUEUE_WIDTH = 380  # the queue dock's default width (px)
 
 
 def app_settings() -> QSettings:
@@ -56,6 +66,8 @@ class MainWindow(QMainWindow):
         self.session: CaseSession | None = None
         self.case_view: CaseView | None = None
         self.editing = EditController(self)
+        self.importer: ImportController | None = None
+        self.digest_dialog: QDialog | None = None
 
         self.welcome = WelcomePanel()
         self.welcome.sampleRequested.connect(self.open_sample_case)
@@ -64,18 +76,33 @@ class MainWindow(QMainWindow):
         self.centre.addWidget(self.welcome)
         self.setCentralWidget(self.centre)
 
-        self.case_list = CaseListPanel(ws)
-        self.case_list.caseActivated.connect(self.open_case)
-        self.cases_dock = self._dock(
-            "Cases", "casesDock", self.case_list, Qt.DockWidgetArea.LeftDockWidgetArea
+        self.queue_view = QueueView(ws)
+        self.queue_view.caseActivated.connect(self.open_case)
+        self.queue_view.caseClaimed.connect(self._case_claimed)
+        self.queue_view.errorOccurred.connect(lambda exc: messages.show_error(self, exc))
+        self.queue_view.importFinished.connect(self._import_finished)
+        # in the dock, urgency, clock and reference show without scrolling sideways
+        for column, width in ((URGENCY, 112), (TIME_LEFT, 132), (REFERENCE, 118)):
+            self.queue_view.table.setColumnWidth(column, width)
+        # The object name stays "casesDock" (the dock held the case list before the queue
+        # replaced it), so a layout saved by an earlier version restores the queue in place.
+        self.queue_dock = self._dock(
+            "Queue", "casesDock", self.queue_view, Qt.DockWidgetArea.LeftDockWidgetArea
         )
+        self.cases_dock = self.queue_dock  # the older name, kept for callers and tests
         self.inspector = Inspector()
         self.inspector_dock = self._dock(
             "Inspector", "inspectorDock", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.resizeDocks(
-            [self.cases_dock, self.inspector_dock], [340, 300], Qt.Orientation.Horizontal
+            [self.queue_dock, self.inspector_dock], [QUEUE_WIDTH, 300], Qt.Orientation.Horizontal
         )
+        # Case edits arrive in bursts (a source run, an undo of many steps): one queue
+        # re-read after them instead of one per change.
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setSingleShot(True)
+        self._queue_timer.setInterval(300)
+        self._queue_timer.timeout.connect(self.refresh_queue)
         self.sources = SourcesController(self)
         self.runs_dock = self._dock(
             "Source runs",
@@ -128,15 +155,27 @@ class MainWindow(QMainWindow):
         self.workspace_label.setText(f"Workspace: {self.ws.root}")
         self.workspace_label.setToolTip(str(self.ws.root.resolve()))
         self.user_label.setText(f"User: {self.ws.actor}")
-        self.case_list.reload()
-        last = self.settings.value(self._settings_key(), "")
-        if last and self.case_list.model.row_of(str(last)) >= 0:
-            self.open_case(str(last))
+        self.refresh_queue()
+        last = str(self.settings.value(self._settings_key(), "") or "")
+        if last and self._case_exists(last):  # closed cases are not in the queue: still open
+            self.open_case(last)
         else:
             self._show_welcome()
 
+    def _case_exists(self, case_id: str) -> bool:
+        try:
+            self.ws.cases.get(case_id)
+        except WorkbenchError:
+            return False
+        return True
+
     def _show_welcome(self) -> None:
-        self.welcome.set_state(has_cases=self.case_list.model.rowCount() > 0)
+        try:
+            queue = self.queue_view.model.queue
+            has_cases = queue.count(QueueQuery(include_closed=True), self.queue_view.model.now) > 0
+        except WorkbenchError:
+            has_cases = self.queue_view.model.total > 0
+        self.welcome.set_state(has_cases=has_cases)
         self.centre.setCurrentWidget(self.welcome)
         self._update_state()
 
@@ -148,9 +187,12 @@ class MainWindow(QMainWindow):
         for session in self.sessions.values():
             self.undo_group.removeStack(session.undo_stack)
         self.sessions.clear()
+        if self.digest_dialog is not None:  # it shows the old workspace
+            self.digest_dialog.close()
+        self.importer = None
         old, self.ws = self.ws, ws
         old.close()
-        self.case_list.ws = ws
+        self.queue_view.set_workspace(ws)
         self._show_workspace()
 
     def choose_workspace(self) -> None:
@@ -188,10 +230,13 @@ class MainWindow(QMainWindow):
             self.case_view.editRequested.connect(self.editing.edit_selected)
             self.case_view.contextMenuRequested.connect(self._context_menu)
             self.case_view.nodesMoved.connect(self.editing.nodes_moved)
+            self.case_view.escalationSaved.connect(lambda _id: self.refresh_queue())
+            self.case_view.verificationChanged.connect(lambda _id: self.refresh_queue())
+            self.case_view.errorOccurred.connect(lambda exc: messages.show_error(self, exc))
             self.centre.addWidget(self.case_view)
             self.centre.setCurrentWidget(self.case_view)
             self.inspector.set_session(session)
-            self.case_list.select_case(case_id)
+            self.queue_view.select_case(case_id)
             self.settings.setValue(self._settings_key(), case_id)
             self.setWindowTitle(f"{case.reference} · {case.title} — {APP_NAME}")
             self._update_counts()
@@ -216,7 +261,7 @@ class MainWindow(QMainWindow):
             return
         with messages.reporting(self):
             case = self.ws.cases.create(**dialog.values())
-            self.case_list.reload()
+            self.refresh_queue()
             self.open_case(case.id)
 
     def open_sample_case(self) -> None:
@@ -224,15 +269,83 @@ class MainWindow(QMainWindow):
             from workbench.demo import create_demo_case
 
             case = create_demo_case(self.ws)
-            self.case_list.reload()
+            self.refresh_queue()
             self.open_case(case.id)
 
     def _case_changed(self) -> None:
-        self.case_list.reload()
+        self._queue_timer.start()
         self._update_counts()
         if self.session is not None:
             case = self.session.case
             self.setWindowTitle(f"{case.reference} · {case.title} — {APP_NAME}")
+
+    # ---- the queue, intake and claims -----------------------------------------------------
+    def refresh_queue(self) -> None:
+        """Re-read the queue (its view, filter and selection stay); selects the open case."""
+        self._queue_timer.stop()
+        self.queue_view.refresh()
+        if self.session is not None and self.queue_view.current_case_id() != self.session.case_id:
+            self.queue_view.select_case(self.session.case_id)
+
+    def import_requests(self) -> None:
+        """File > Import requests…: choose files, preview (dry run), import in the background."""
+        from ui.dialogs.import_requests import ImportController
+
+        self.importer = ImportController(self.ws, self)
+        self.importer.finished.connect(self._import_finished)
+        self.importer.failed.connect(lambda exc: messages.show_error(self, exc))
+        self.importer.choose_and_start()
+
+    def _import_finished(self, report: ImportReport) -> None:
+        """After File > Import requests… or files dropped on the queue: the new cases are in
+        the queue; the result (created, rejected with reasons, duplicates) is shown."""
+        from ui.dialogs.import_requests import ImportPreviewDialog
+
+        self.refresh_queue()
+        self.statusBar().showMessage(
+            f"Import: {report.count('created')} case(s) created, "
+            f"{report.count('rejected')} rejected, {report.count('duplicate')} duplicate(s)",
+            8000,
+        )
+        dialog = ImportPreviewDialog(report, self)
+        exec_dialog(dialog)
+        dialog.deleteLater()
+
+    def _case_claimed(self, case_id: str) -> None:
+        self._reload_open_case(case_id)
+        self.statusBar().showMessage("Case claimed: it is recorded as yours.", 5000)
+
+    def _reload_open_case(self, case_id: str) -> None:
+        """Something outside the session changed the case row (a claim): show it."""
+        session = self.sessions.get(case_id)
+        if session is None:
+            return
+        with messages.reporting(self):
+            session.case = self.ws.cases.get(case_id)
+            session.caseUpdated.emit(session.case)
+        if session is self.session:
+            case = session.case
+            self.setWindowTitle(f"{case.reference} · {case.title} — {APP_NAME}")
+
+    def show_digest(self) -> None:
+        """View > Shift digest…: what changed in the workspace, in a window of its own."""
+        from ui.views.digest import DigestView
+
+        if self.digest_dialog is not None:
+            self.digest_dialog.close()
+        dialog = QDialog(self)
+        dialog.setObjectName("digestDialog")
+        dialog.setWindowTitle("Shift digest")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view = DigestView(self.ws, dialog)
+        view.errorOccurred.connect(lambda exc: messages.show_error(dialog, exc))
+        layout = QVBoxLayout(dialog)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(view)
+        dialog.resize(820, 620)
+        dialog.destroyed.connect(lambda *_: setattr(self, "digest_dialog", None))
+        self.digest_dialog = dialog
+        dialog.show()
 
     def _update_counts(self) -> None:
         if self.session is None:
@@ -273,14 +386,13 @@ class MainWindow(QMainWindow):
             tab.view.zoom(factor)  # type: ignore[attr-defined]
 
     def focus_filter(self) -> None:
-        self.cases_dock.show()
-        self.cases_dock.raise_()
-        self.case_list.filter_edit.setFocus()
-        self.case_list.filter_edit.selectAll()
+        self.queue_dock.show()
+        self.queue_dock.raise_()
+        self.queue_view.focus_filter()
 
     def restore_default_layout(self) -> None:
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in (self.cases_dock, self.inspector_dock, self.runs_dock):
+        for dock in (self.queue_dock, self.inspector_dock, self.runs_dock):
             dock.show()
 
     def show_shortcuts(self) -> None:
@@ -332,6 +444,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state, STATE_VERSION)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._queue_timer.stop()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(STATE_VERSION))
         self.settings.sync()

@@ -7,6 +7,7 @@ its signals, so the table, the graph, the inspector and the status bar stay in s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -104,6 +105,13 @@ class CaseSession(QObject):
                 cached = ""
             self._provenance[object_id] = cached
         return cached
+
+    def forget_provenance(self, object_ids: Iterable[str]) -> None:
+        """Drop the cached provenance text of these entities or links: they gained a
+        provenance record elsewhere (a source run found them again), so the next paint reads
+        it afresh."""
+        for object_id in object_ids:
+            self._provenance.pop(object_id, None)
 
     # ---- core operations, each followed by its change signal ------------------------------
     def add_entity(

@@ -138,6 +138,9 @@ QToolButton:hover {{ background: {c.alt_base}; border: 1px solid {c.border}; }}
 QTabWidget::pane {{ border: 1px solid {c.border}; border-top: none; }}
 QTabBar::tab {{ padding: 6px 14px; border: none; border-bottom: 2px solid transparent; }}
 QTabBar::tab:selected {{ border-bottom: 2px solid {c.accent}; color: {c.accent}; }}
+/* a tab bar's scroll arrows: with only the QToolButton rule above they are drawn blank */
+QTabBar QToolButton {{ padding: 0; border: 1px solid {c.border}; border-radius: 0;
+    background: {c.window}; }}
 QHeaderView::section {{ padding: 4px 6px; border: none; border-right: 1px solid {c.border};
     border-bottom: 1px solid {c.border}; background: {c.window}; font-weight: 600; }}
 QTableView {{ gridline-color: {c.border}; border: 1px solid {c.border}; }}

@@ -141,6 +141,91 @@ def extract_structured(html: bytes, encoding: str) -> dict[str, Any]:
     return plain
 
 
+# Elements whose text stands apart from what is around it: their boundaries separate words
+# (lxml's text_content() glues `<title>Contact</title>…<body>help@x` into "Contacthelp@x").
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "br",
+        "caption",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "option",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+    }
+)
+
+
+def visible_text(root: Any) -> str:
+    """The text of an lxml tree, one line per block element (title, paragraph, cell…), white
+    space collapsed inside each line; inline elements (`<b>`, `<a>`, `<span>`) join their
+    neighbours as the browser shows them. Comments are skipped, their tails kept."""
+    segments: list[list[str]] = [[]]
+
+    def boundary() -> None:
+        if segments[-1]:
+            segments.append([])
+
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:  # iterative: deeply nested pages cannot exhaust the recursion limit
+        element, closing = stack.pop()
+        tag = element.tag.lower() if isinstance(element.tag, str) else None
+        if closing or tag is None:  # the end of an element, or a comment / PI
+            if tag in _BLOCK_TAGS:
+                boundary()
+            if element.tail and element is not root:
+                segments[-1].append(element.tail)
+            continue
+        if tag in _BLOCK_TAGS:
+            boundary()
+        if element.text:
+            segments[-1].append(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+    lines = (" ".join("".join(segment).split()) for segment in segments)
+    return "\n".join(line for line in lines if line)
+
+
 def _text_and_links(html: bytes, encoding: str) -> tuple[str, dict[str, str], str, list[str], str]:
     """(title, meta name/property -> content, visible text, hrefs, language) of the page."""
     import lxml.html
@@ -157,7 +242,7 @@ def _text_and_links(html: bytes, encoding: str) -> tuple[str, dict[str, str], st
             metas.setdefault(name, " ".join(meta.get("content", "").split()))
     for bad in tree.xpath("//script|//style|//noscript"):
         bad.drop_tree()
-    text = " ".join(tree.text_content().split())
+    text = visible_text(tree)
     hrefs = [a.get("href", "") for a in tree.iter("a") if a.get("href")]
     language = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
     return title, metas, text, hrefs, language

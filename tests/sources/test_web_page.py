@@ -123,3 +123,31 @@ def test_redirect_to_an_undeclared_host_is_refused(server: HTTPServer, tmp_path:
         tmp_path=tmp_path,
     )
     assert result.summary.status == "error" and "tracker.example" in result.summary.error
+
+
+def test_text_of_separate_elements_is_not_glued_together(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    """Regression: `<title>Contact</title>…<body>help@x` was read as "Contacthelp@x", so the
+    page "mentioned" an address that is nowhere on it."""
+    page = (
+        b"<!doctype html><html><head><title>Contact</title></head>"
+        b"<body>help@shop.example<div>Sales</div><p>sales@shop.example</p>"
+        b"<table><tr><td>Phone</td><td>+1 415 555 2671</td></tr></table>"
+        b"<p>Write to <b>office</b>@shop.example</p></body></html>"
+    )
+    server.expect_request("/contact").respond_with_data(page, content_type="text/html")
+    result = run_source(
+        PLUGIN,
+        ("url", "https://shop.example/contact"),
+        server_url=server.url_for("/"),
+        tmp_path=tmp_path,
+    )
+    result.assert_ok()
+    assert result.values("email") == {
+        "help@shop.example",
+        "sales@shop.example",
+        "office@shop.example",  # inline markup inside one word still reads as one word
+    }
+    assert result.values("phone") == {"+14155552671"}
+    assert result.assert_entity("document", "https://shop.example/contact").label == "Contact"

@@ -99,7 +99,7 @@ def test_edit_undo_redo_delete_and_reopen(
         tab = again.show_case_tab(ENTITIES)
         assert tab.entity_model.rowCount() == 1
         assert tab.entity_model.index(0, 1).data() == "佐藤 凛"
-        assert again.case_list.model.rowCount() == 1
+        assert again.queue_view.model.rowCount() == 1
     finally:
         reopened_ws.close()
 

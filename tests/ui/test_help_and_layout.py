@@ -49,7 +49,7 @@ def test_shortcuts_dialog_lists_the_real_actions(window, qtbot) -> None:  # type
     assert "Ctrl+Shift+Z" in rows["Redo"]
     assert rows["Delete"] == "Del"
     assert rows["Keyboard shortcuts"] == "F1"
-    assert rows["Filter cases"] == "Ctrl+F"
+    assert rows["Filter queue"] == "Ctrl+F"
 
 
 def test_icons_render_at_device_pixel_ratio(qapp) -> None:  # type: ignore[no-untyped-def]

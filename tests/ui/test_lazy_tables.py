@@ -21,7 +21,7 @@ def _big_case(ws: Workspace, count: int) -> str:
 
 def test_lazy_table_fetches_first_page_then_more_on_scroll(window, ws: Workspace, qtbot) -> None:  # type: ignore[no-untyped-def]
     case_id = _big_case(ws, 3000)
-    window.case_list.reload()
+    window.refresh_queue()
     window.open_case(case_id)
     tab = window.show_case_tab(ENTITIES)
     model = tab.entity_model
@@ -45,7 +45,7 @@ def test_lazy_table_fetches_first_page_then_more_on_scroll(window, ws: Workspace
 
 def test_big_case_graph_draws_first_2000_and_says_so(window, ws: Workspace, qtbot) -> None:  # type: ignore[no-untyped-def]
     case_id = _big_case(ws, 2100)
-    window.case_list.reload()
+    window.refresh_queue()
     window.open_case(case_id)
     graph_tab = window.show_case_tab(GRAPH)
     with qtbot.waitSignal(graph_tab.built, timeout=60000):

@@ -210,9 +210,7 @@ class SourcesController(QObject):
                     if isinstance(item, NodeItem)
                 ]
             elif index == ENTITIES and tab is not None:
-                model = tab.entity_model  # type: ignore[attr-defined]
-                rows = tab.entity_table.selectionModel().selectedRows()  # type: ignore[attr-defined]
-                ids = [model.record(i.row()).id for i in sorted(rows, key=lambda i: i.row())]
+                ids = tab.selected_entity_ids()  # type: ignore[attr-defined]
         current = session.selection.entity_id()
         if current and current not in ids:
             ids = [current] if not ids else [current, *ids]
@@ -480,9 +478,9 @@ class SourcesController(QObject):
         session.remember(new)
         for entity in new:
             session.entityAdded.emit(entity)
+        # found again: one more provenance record each, so the cached provenance text is stale
+        session.forget_provenance(entity.id for entity in batch.existing_entities)
         for entity in batch.existing_entities:
-            # found again: one more provenance record, so the cached provenance text is stale
-            session._provenance.pop(entity.id, None)
             session.entityUpdated.emit(entity)
         for link in batch.links:
             session.linkAdded.emit(link)

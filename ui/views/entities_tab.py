@@ -1,4 +1,9 @@
-"""Entities tab: the entity table above the link table, both lazy, both tied to the selection."""
+"""Entities tab: the entity table above the link table, both lazy, both tied to the selection.
+
+The entity table takes several rows (Ctrl/Shift-click, Shift+arrows) so that Run source can
+work on all of them; its *current* row is what the session's one selection (graph, inspector)
+follows. The link table selects one row.
+"""
 
 from __future__ import annotations
 
@@ -21,13 +26,17 @@ STRETCH = -1
 
 
 def make_table(
-    parent: QWidget, name: str, model: PagedModel, widths: tuple[int, ...]
+    parent: QWidget,
+    name: str,
+    model: PagedModel,
+    widths: tuple[int, ...],
+    mode: QAbstractItemView.SelectionMode = QAbstractItemView.SelectionMode.SingleSelection,
 ) -> QTableView:
     table = QTableView(parent)
     table.setModel(model)
     table.setObjectName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setSelectionMode(mode)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
@@ -58,7 +67,11 @@ class EntitiesTab(QWidget):
         self.entity_model = EntityTableModel(session)
         self.link_model = LinkTableModel(session)
         self.entity_table = make_table(
-            self, "entityTable", self.entity_model, (115, STRETCH, STRETCH, 95, 150)
+            self,
+            "entityTable",
+            self.entity_model,
+            (115, STRETCH, STRETCH, 95, 150),
+            QAbstractItemView.SelectionMode.ExtendedSelection,
         )
         self.link_table = make_table(
             self, "linkTable", self.link_model, (STRETCH, 140, STRETCH, 90, 65, 150)
@@ -66,6 +79,7 @@ class EntitiesTab(QWidget):
         self.entity_caption = QLabel(objectName="subheading")
         self.link_caption = QLabel(objectName="subheading")
         self._applying = False
+        self._origin = ""  # the kind of table whose current row is being sent to the session
 
         for table, model, kind in (
             (self.entity_table, self.entity_model, ENTITY),
@@ -119,22 +133,40 @@ class EntitiesTab(QWidget):
     def _current_changed(self, kind: str, model: PagedModel, current: QModelIndex) -> None:
         if self._applying or not current.isValid():
             return
-        self.session.selection.select(kind, model.record(current.row()).id)
+        self._origin = kind
+        try:
+            self.session.selection.select(kind, model.record(current.row()).id)
+        finally:
+            self._origin = ""
+
+    def selected_entity_ids(self) -> list[str]:
+        """The ids of the selected entity rows, top to bottom."""
+        rows = sorted(i.row() for i in self.entity_table.selectionModel().selectedRows())
+        return [self.entity_model.record(row).id for row in rows]
 
     def _context_menu(self, table: QTableView, pos: QPoint) -> None:
         index = table.indexAt(pos)
         if index.isValid():
-            table.selectRow(index.row())
+            selection = table.selectionModel()
+            if selection.isRowSelected(index.row(), QModelIndex()):
+                # a right-click inside a multi-selection keeps it (Run source takes them all)
+                selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+            else:
+                table.selectRow(index.row())
         self.contextMenuRequested.emit(table.viewport().mapToGlobal(pos))
 
     def apply_selection(self, kind: str, object_id: str) -> None:
-        """Show the session's selection here without echoing it back."""
+        """Show the session's selection here without echoing it back. A change that came
+        from a table's own current row leaves that table's selection to Qt, so Ctrl- and
+        Shift-clicks extend it instead of collapsing it to the current row."""
         self._applying = True
         try:
             for table, model, table_kind in (
                 (self.entity_table, self.entity_model, ENTITY),
                 (self.link_table, self.link_model, LINK),
             ):
+                if table_kind == self._origin and kind == table_kind:
+                    continue
                 row = model.row_of(object_id) if kind == table_kind and object_id else -1
                 selection = table.selectionModel()
                 if row < 0:

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QDateTime, Qt, QTimer, QTimeZone, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
     QDateTimeEdit,
@@ -67,6 +69,7 @@ LINE_FIELDS = (
     "jurisdiction_user",
 )
 TEXT_FIELDS = ("at_risk", "why_urgent", "how_data_helps", "narrative", "legal_process")
+SIDE_BY_SIDE_WIDTH = 860  # px: narrower, the lifecycle and reporting tags go below the form
 MILESTONE_TEXT = {
     "received_at": "Received",
     "triaged_at": "Triaged",
@@ -251,9 +254,11 @@ class EscalationForm(QWidget):
         side.addStretch(1)
 
         body = QWidget()
-        columns = QHBoxLayout(body)
-        columns.addLayout(groups, 3)
-        columns.addLayout(side, 1)
+        # the side column keeps its natural width beside the form, and goes below it where
+        # the tab is too narrow for both (1366 px with the queue and inspector docks open)
+        self._columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
+        self._columns.addLayout(groups, 1)
+        self._columns.addLayout(side, 0)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -281,6 +286,16 @@ class EscalationForm(QWidget):
         self._check_timer.timeout.connect(self.validate)
         self._connect_changes()
         self.load()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        direction = (
+            QBoxLayout.Direction.LeftToRight
+            if event.size().width() >= SIDE_BY_SIDE_WIDTH
+            else QBoxLayout.Direction.TopToBottom
+        )
+        if self._columns.direction() != direction:
+            self._columns.setDirection(direction)
 
     def _group(self, title: str, names: tuple[str, ...]) -> QGroupBox:
         box = QGroupBox(title)

@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -111,6 +113,11 @@ class VerificationPanel(QWidget):
         self.rerun_button.clicked.connect(self.rerun)
 
         self.check_combo = QComboBox(objectName="manualCheckCombo")
+        # long check names must not widen the window: the combo shows what fits, the list all
+        self.check_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.check_combo.setMinimumContentsLength(24)
         for definition in check_defs():
             if definition.kind == "manual":
                 self.check_combo.addItem(definition.label, definition.id)
@@ -144,13 +151,27 @@ class VerificationPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.overall, 1)
         top.addWidget(self.rerun_button)
+        # below the result, one vertical scroll: at 1366x768 with the runs dock open the
+        # checks table keeps a readable height instead of shrinking to one row
+        self.table.setMinimumHeight(190)
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(theme.SPACING)
+        body_layout.addWidget(self.warning)
+        body_layout.addWidget(self.table, 1)
+        body_layout.addWidget(manual)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("verificationScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(theme.MARGIN, theme.MARGIN, theme.MARGIN, theme.MARGIN)
         layout.setSpacing(theme.SPACING)
         layout.addLayout(top)
-        layout.addWidget(self.warning)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(manual)
+        layout.addWidget(scroll, 1)
         self.refresh()
 
     # ---- showing -----------------------------------------------------------------------------

@@ -56,9 +56,10 @@ class WelcomePanel(QWidget):
         if has_cases:
             self.heading.setText("Choose a case")
             self.text.setText(
-                "Select a case in the Cases list on the left, or start a new "
-                "one. The sample case is a fictional emergency escalation you "
-                "can explore and edit freely."
+                "Open a case from the queue on the left (double-click it, or "
+                "select it and press Enter), import requests with File > Import "
+                "requests…, or start a new case. The sample case is a fictional "
+                "emergency escalation you can explore and edit freely."
             )
         else:
             self.heading.setText("Welcome to OSINT Workbench")

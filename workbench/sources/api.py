@@ -155,8 +155,8 @@ class Context:
         value = self._secret_lookup(name)
         if not value:
             raise CredentialError(
-                f"{self.manifest.name} needs the credential {name!r}. Set it in Settings > "
-                f"Sources > {self.manifest.name}, or `workbench sources secret "
+                f"{self.manifest.name} needs the credential {name!r}. Set it in Sources > "
+                f"Credentials… ({self.manifest.name}), or `workbench sources secret "
                 f"{self.manifest.id} {name}`."
             )
         self._redactor.add(name, value)

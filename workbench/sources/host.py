@@ -262,8 +262,8 @@ class SourceHost:
         if preflight.sends_data and preflight.offline:
             raise OfflineError(
                 f"Offline mode is on, so {manifest.name} (which sends data to "
-                f"{', '.join(preflight.hosts[:5])}) was not run. Turn offline mode off in "
-                "Settings > Network first."
+                f"{', '.join(preflight.hosts[:5])}) was not run. Turn offline mode off first "
+                "(Sources > Work offline, or Sources > Network settings…)."
             )
         if preflight.needs_confirmation and not confirmed:
             raise ConfirmationRequired(
@@ -275,7 +275,7 @@ class SourceHost:
                 raise CredentialError(
                     f"{manifest.name} needs the credential {credential.name!r}"
                     + (f" ({credential.description})" if credential.description else "")
-                    + f". Set it in Settings > Sources, or `workbench sources secret "
+                    + f". Set it in Sources > Credentials…, or `workbench sources secret "
                     f"{manifest.id} {credential.name}`."
                 )
         return SourceRun(

@@ -240,7 +240,8 @@ class PolicySession:
         if self.policy.offline:
             raise OfflineError(
                 f"Offline mode is on, so nothing leaves this machine: the request to {host} "
-                "was not sent. Turn offline mode off in Settings > Network to run this source."
+                "was not sent. Turn offline mode off (Sources > Work offline, or Sources > Network "
+                "settings…) to run this source."
             )
         if not any(host_matches(host, parts.port, p) for p in self.policy.allowed_hosts):
             declared = ", ".join(self.policy.allowed_hosts) or "no hosts"
