@@ -7,7 +7,7 @@ Builds a workspace with N fictional cases (the bulk path), then measures
   reporting the median and p95.
 Targets (issue 6): open < 1 s, sort/filter p95 < 100 ms at N = 100,000.
 
-    python benchmarks/queue.py [--cases 100000] [--closed-share 0.0] [--runs 20] [--small]
+    python benchmarks/triage_queue.py [--cases 100000] [--closed-share 0.0] [--runs 20] [--small]
 """
 
 from __future__ import annotations
