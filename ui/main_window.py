@@ -111,6 +111,9 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.BottomDockWidgetArea,
         )
         self.resizeDocks([self.runs_dock], [190], Qt.Orientation.Vertical)
+        # Hidden until the first run starts (SourcesController.show_panel), so the case
+        # tabs keep their height on a 768-pixel screen; View > Source runs shows it.
+        self.runs_dock.hide()
         self.toolbar = QToolBar("Toolbar", self)
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
@@ -392,7 +395,7 @@ class MainWindow(QMainWindow):
 
     def restore_default_layout(self) -> None:
         self.restoreState(self._default_state, STATE_VERSION)
-        for dock in (self.queue_dock, self.inspector_dock, self.runs_dock):
+        for dock in (self.queue_dock, self.inspector_dock):
             dock.show()
 
     def show_shortcuts(self) -> None:

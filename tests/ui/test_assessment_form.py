@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QRadioButton
+from PySide6.QtWidgets import QCheckBox, QRadioButton, QWidget
 
 from ui.dialogs.assessment_history import HistoryDialog
 from ui.dialogs.assessment_links import LinkPickerDialog
 from ui.views.assessment import AssessmentPanel, DecisionPanel, document_for
+from ui.views.case_view import ASSESSMENT, DECISION
 from workbench.assess.loader import USER_DIR_ENV
 from workbench.assess.model import DataCategory, DecisionOption, Recency, Tier
 from workbench.model import Case
@@ -310,3 +311,54 @@ def test_organisation_template_can_be_chosen_before_the_first_save(
     assert saved is not None
     assert (saved.record.template_id, saved.record.template_version) == ("org-sh", "3")
     assert not panel.template_combo.isEnabled()
+
+
+def _scrolls_sideways(panel: AssessmentPanel | DecisionPanel) -> bool:
+    scroll = panel.form_scroll
+    form = scroll.widget()
+    assert form is not None
+    return (
+        scroll.horizontalScrollBar().isVisible()
+        or form.minimumSizeHint().width() > scroll.viewport().width()
+    )
+
+
+def _right_edge_in(widget: QWidget, viewport: QWidget) -> int:
+    return widget.mapTo(viewport, QPoint(widget.width(), 0)).x()
+
+
+def test_forms_fit_a_laptop_window_with_both_docks_open(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """1366x768 with the Cases and Inspector docks open: no sideways scrolling, nothing cut."""
+    window.open_sample_case()
+    assert (window.width(), window.height()) == (1366, 768)
+    assert window.cases_dock.isVisible() and window.inspector_dock.isVisible()
+    assessment = window.show_case_tab(ASSESSMENT)
+    assert isinstance(assessment, AssessmentPanel)
+    for check in assessment.track_checks.values():  # every section on show
+        if not check.isChecked():
+            tick(qtbot, check)
+    assessment.answer("sh_intent", "yes", Recency.H24)
+    assessment.answer("ctx_minor_at_risk", "yes")
+    qtbot.wait(50)
+    assert assessment.suggested.text() == "T1 Imminent"
+    assert not _scrolls_sideways(assessment)
+    viewport = assessment.form_scroll.viewport()
+    for check in assessment.track_checks.values():
+        assert _right_edge_in(check, viewport) <= viewport.width()
+    for row in assessment.rows.values():
+        if row.links.isVisibleTo(assessment):
+            assert _right_edge_in(row.links, viewport) <= viewport.width()
+    trace = assessment.trace
+    assert trace.horizontalScrollBar().maximum() == 0  # the trace wraps
+
+    decision = window.show_case_tab(DECISION)
+    assert isinstance(decision, DecisionPanel)
+    qtbot.wait(50)
+    assert not _scrolls_sideways(decision)
+    viewport = decision.form_scroll.viewport()
+    for check in (*decision.option_checks.values(), *decision.scope_checks.values()):
+        assert _right_edge_in(check, viewport) <= viewport.width()
+    assert "A T1/T2 decision or disclosing content needs a second approver" in (
+        decision.tier_summary.text()
+    )
+    assessment.document.discard()

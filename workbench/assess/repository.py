@@ -8,15 +8,17 @@ editor cannot silently overwrite the first (AssessmentConflictError).
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
+from workbench.assess.attention import DueItem, due_items
+from workbench.assess.case_links import item_namer, link_problems
 from workbench.assess.decision import Problem, decision_digest, preservation_expiry
 from workbench.assess.diff import Change, diff_snapshots
+from workbench.assess.drafts import Draft, delete_draft, read_draft, write_draft
 from workbench.assess.errors import AssessmentConflictError, IncompleteAssessmentError
 from workbench.assess.legal import LegalBases, load_legal_bases
 from workbench.assess.loader import TemplateRegistry
@@ -25,79 +27,45 @@ from workbench.assess.model import (
     AssessmentRecord,
     DecisionOption,
     Tier,
-    record_from_json,
     record_to_json,
 )
 from workbench.assess.rules import TierResult, suggest_tier
+from workbench.assess.snapshots import (
+    SNAPSHOT_FORMAT,
+    SNAPSHOT_VERSION,
+    SavedAssessment,
+    VersionInfo,
+    make_snapshot,
+    read_history,
+    read_version,
+    snapshot_digest,
+)
 from workbench.assess.templates import DecisionPolicy, Template
 from workbench.assess.validate import record_problems
-from workbench.audit import PendingEvent, append_event, canonical_json
+from workbench.audit import PendingEvent, append_event
 from workbench.errors import NotFoundError, ValidationError
-from workbench.model import CaseStatus
 from workbench.store.rows import new_id
-from workbench.store.schema import (
-    assessment_drafts,
-    assessment_versions,
-    assessments,
-    cases,
-    entities,
-    evidence,
-)
+from workbench.store.schema import assessment_versions, assessments
 from workbench.timeutil import to_iso, utcnow
 
 if TYPE_CHECKING:
     from workbench.store.workspace import Workspace
 
-SNAPSHOT_FORMAT = "osint-workbench/assessment-snapshot"
-SNAPSHOT_VERSION = 1
+# The records, snapshots, drafts and queue items of this module live in their own modules
+# (snapshots.py, drafts.py, attention.py); they are imported from here too.
+__all__ = [
+    "AUDIT_CHANGES",
+    "SNAPSHOT_FORMAT",
+    "SNAPSHOT_VERSION",
+    "AssessmentRepository",
+    "Draft",
+    "DueItem",
+    "SavedAssessment",
+    "VersionInfo",
+    "snapshot_digest",
+]
+
 AUDIT_CHANGES = 50  # changes listed in one audit event; the snapshot holds everything
-
-
-@dataclass(frozen=True)
-class SavedAssessment:
-    assessment_id: str
-    case_id: str
-    version: int
-    saved_by: str
-    saved_at: datetime
-    created_by: str
-    created_at: datetime
-    record: AssessmentRecord
-    suggested: Tier
-    trace: tuple[str, ...]
-    snapshot: dict[str, Any]
-    snapshot_sha256: str
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    version: int
-    saved_by: str
-    saved_at: datetime
-    summary: str
-    suggested_tier: str
-    final_tier: str
-    snapshot_sha256: str
-    intact: bool
-
-
-@dataclass(frozen=True)
-class Draft:
-    """Unsaved form content kept per case and user, so closing the window loses nothing."""
-
-    record: AssessmentRecord
-    base_version: int
-    saved_at: datetime
-
-
-@dataclass(frozen=True)
-class DueItem:
-    case_id: str
-    reference: str
-    title: str
-    due_at: datetime
-    final_tier: Tier
-    assessed_by: str
 
 
 def _default_reassessment(
@@ -125,10 +93,6 @@ def _default_reassessment(
     if tier_changed and untouched and default_due < record.reassess_at:
         return replace(record, reassess_at=default_due)
     return record
-
-
-def snapshot_digest(snapshot: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
 
 
 class AssessmentRepository:
@@ -191,34 +155,7 @@ class AssessmentRepository:
         return self.version_from_row(conn, row, row.version)
 
     def version_from_row(self, conn: Connection, row: Any, number: int) -> SavedAssessment:
-        version_row = conn.execute(
-            select(assessment_versions).where(
-                and_(
-                    assessment_versions.c.assessment_id == row.id,
-                    assessment_versions.c.version == number,
-                )
-            )
-        ).first()
-        if version_row is None:
-            raise NotFoundError(
-                f"The assessment has no version {number}; versions 1..{row.version} exist."
-            )
-        snapshot = dict(version_row.snapshot)
-        evaluation = snapshot.get("evaluation") or {}
-        return SavedAssessment(
-            assessment_id=row.id,
-            case_id=row.case_id,
-            version=number,
-            saved_by=version_row.saved_by,
-            saved_at=version_row.saved_at,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            record=record_from_json(snapshot["record"], f"assessment version {number}"),
-            suggested=Tier(evaluation.get("suggested", Tier.T4.value)),
-            trace=tuple(evaluation.get("trace") or ()),
-            snapshot=snapshot,
-            snapshot_sha256=version_row.snapshot_sha256,
-        )
+        return read_version(conn, row, number)
 
     def version(self, case_id: str, number: int) -> SavedAssessment:
         with self._ws.read() as conn:
@@ -230,28 +167,7 @@ class AssessmentRepository:
     def history(self, case_id: str) -> list[VersionInfo]:
         """Every version, oldest first: who saved it, when, and what changed."""
         with self._ws.read() as conn:
-            rows = conn.execute(
-                select(assessment_versions)
-                .where(assessment_versions.c.case_id == case_id)
-                .order_by(assessment_versions.c.version)
-            ).all()
-        infos = []
-        for row in rows:
-            snapshot = dict(row.snapshot)
-            evaluation = snapshot.get("evaluation") or {}
-            infos.append(
-                VersionInfo(
-                    version=row.version,
-                    saved_by=row.saved_by,
-                    saved_at=row.saved_at,
-                    summary=row.summary,
-                    suggested_tier=str(evaluation.get("suggested", "")),
-                    final_tier=str(snapshot["record"].get("final_tier") or ""),
-                    snapshot_sha256=row.snapshot_sha256,
-                    intact=snapshot_digest(snapshot) == row.snapshot_sha256,
-                )
-            )
-        return infos
+            return read_history(conn, case_id)
 
     def diff(self, case_id: str, from_version: int, to_version: int) -> list[Change]:
         """Field-level changes between any two versions (either order; 0 = before creation)."""
@@ -261,7 +177,7 @@ class AssessmentRepository:
                 raise NotFoundError("This case has no saved assessment yet.")
             old = self.version_from_row(conn, row, from_version).snapshot if from_version else None
             new = self.version_from_row(conn, row, to_version).snapshot
-            names = self._namer(conn, case_id)
+            names = item_namer(conn, case_id)
         template = self.templates.templates.get(new["record"]["template_id"])
         return diff_snapshots(
             old, new, template=template, names=names, legal_names=self._legal_name
@@ -270,28 +186,6 @@ class AssessmentRepository:
     def _legal_name(self, basis_id: str) -> str:
         basis = self.legal.find(basis_id)
         return basis.citation if basis else basis_id
-
-    @staticmethod
-    def _namer(conn: Connection, case_id: str) -> Any:
-        """Readable names for evidence (file name) and entity (label) ids of the case."""
-        names: dict[str, str] = {}
-        for row in conn.execute(
-            select(evidence.c.id, evidence.c.filename).where(evidence.c.case_id == case_id)
-        ):
-            names[row.id] = row.filename
-        cache: dict[str, str] = {}
-
-        def name(item_id: str) -> str:
-            if item_id in names:
-                return names[item_id]
-            if item_id not in cache:
-                label = conn.execute(
-                    select(entities.c.label).where(entities.c.id == item_id)
-                ).scalar_one_or_none()
-                cache[item_id] = str(label) if label is not None else item_id
-            return cache[item_id]
-
-        return name
 
     def evaluate(self, record: AssessmentRecord) -> TierResult:
         return suggest_tier(self.template_for(record), record)
@@ -312,51 +206,7 @@ class AssessmentRepository:
                 now=utcnow(),
                 previous_reassess_at=previous,
             )
-            return found + self._link_problems(conn, case_id, record, template)
-
-    @staticmethod
-    def _link_problems(
-        conn: Connection, case_id: str, record: AssessmentRecord, template: Template
-    ) -> list[Problem]:
-        """Every linked evidence item and entity must exist in this case."""
-        wanted: list[tuple[str, str, str, str]] = []  # field, title, kind, id
-        context = record.context
-        for item_id in context.subject_ids:
-            wanted.append(("context.subject_ids", "Context: subjects", "entity", item_id))
-        for item_id in context.target_ids:
-            wanted.append(("context.target_ids", "Context: potential targets", "entity", item_id))
-        for item_id in context.evidence_ids:
-            wanted.append(("context.evidence_ids", "Context: evidence", "evidence", item_id))
-        for factor_id, answer in record.answers.items():
-            title = template.factor_title(factor_id)
-            for item_id in answer.evidence_ids:
-                wanted.append((f"answers.{factor_id}", title, "evidence", item_id))
-            for item_id in answer.entity_ids:
-                wanted.append((f"answers.{factor_id}", title, "entity", item_id))
-        if not wanted:
-            return []
-        entity_ids = {w[3] for w in wanted if w[2] == "entity"}
-        evidence_ids = {w[3] for w in wanted if w[2] == "evidence"}
-        found_entities = set(
-            conn.execute(
-                select(entities.c.id).where(
-                    and_(entities.c.case_id == case_id, entities.c.id.in_(entity_ids))
-                )
-            ).scalars()
-        )
-        found_evidence = set(
-            conn.execute(
-                select(evidence.c.id).where(
-                    and_(evidence.c.case_id == case_id, evidence.c.id.in_(evidence_ids))
-                )
-            ).scalars()
-        )
-        problems: list[Problem] = []
-        for field, title, kind, item_id in wanted:
-            known = found_entities if kind == "entity" else found_evidence
-            if item_id not in known:
-                problems.append((field, f"{title}: linked {kind} {item_id} is not in this case"))
-        return problems
+            return found + link_problems(conn, case_id, record, template)
 
     # ---- saving ----------------------------------------------------------------------------
     def save(self, case_id: str, record: AssessmentRecord, *, base_version: int) -> SavedAssessment:
@@ -402,36 +252,21 @@ class AssessmentRepository:
                 suggested=result.suggested,
                 now=now,
                 previous_reassess_at=previous.record.reassess_at if previous else None,
-            ) + self._link_problems(conn, case_id, record, template)
+            ) + link_problems(conn, case_id, record, template)
             if problems:
                 raise IncompleteAssessmentError(problems)
-            conn.execute(
-                delete(assessment_drafts).where(
-                    and_(
-                        assessment_drafts.c.case_id == case_id,
-                        assessment_drafts.c.actor == actor,
-                    )
-                )
-            )
+            delete_draft(conn, case_id, actor)
             record_json = record_to_json(record)
             if previous is not None and previous.snapshot["record"] == record_json:
                 return previous
             version = current_version + 1
-            snapshot = {
-                "format": SNAPSHOT_FORMAT,
-                "format_version": SNAPSHOT_VERSION,
-                "version": version,
-                "saved_by": actor,
-                "saved_at": to_iso(now),
-                "record": record_json,
-                "evaluation": result.to_json(),
-            }
+            snapshot = make_snapshot(version, actor, now, record_json, result)
             sha = snapshot_digest(snapshot)
             changes = diff_snapshots(
                 previous.snapshot if previous else None,
                 snapshot,
                 template=template,
-                names=self._namer(conn, case_id),
+                names=item_namer(conn, case_id),
                 legal_names=self._legal_name,
             )
             summary = "; ".join(change.text for change in changes[:5])
@@ -531,48 +366,15 @@ class AssessmentRepository:
         """Keep unsaved form content for this user. Drafts are private scratch, not part of the
         record, so they are not versioned or audited; a save deletes the draft."""
         with self._ws.write() as conn:
-            conn.execute(
-                delete(assessment_drafts).where(
-                    and_(
-                        assessment_drafts.c.case_id == case_id,
-                        assessment_drafts.c.actor == self._ws.actor,
-                    )
-                )
-            )
-            conn.execute(
-                insert(assessment_drafts).values(
-                    case_id=case_id,
-                    actor=self._ws.actor,
-                    base_version=base_version,
-                    saved_at=utcnow(),
-                    body=record_to_json(record),
-                )
-            )
+            write_draft(conn, case_id, self._ws.actor, record, base_version, utcnow())
 
     def load_draft(self, case_id: str) -> Draft | None:
         with self._ws.read() as conn:
-            row = conn.execute(
-                select(assessment_drafts).where(
-                    and_(
-                        assessment_drafts.c.case_id == case_id,
-                        assessment_drafts.c.actor == self._ws.actor,
-                    )
-                )
-            ).first()
-        if row is None:
-            return None
-        return Draft(record_from_json(row.body, "draft"), row.base_version, row.saved_at)
+            return read_draft(conn, case_id, self._ws.actor)
 
     def discard_draft(self, case_id: str) -> None:
         with self._ws.write() as conn:
-            conn.execute(
-                delete(assessment_drafts).where(
-                    and_(
-                        assessment_drafts.c.case_id == case_id,
-                        assessment_drafts.c.actor == self._ws.actor,
-                    )
-                )
-            )
+            delete_draft(conn, case_id, self._ws.actor)
 
     # ---- the queue's attention -------------------------------------------------------------
     def due_reassessments(self, now: datetime | None = None) -> list[DueItem]:
@@ -584,23 +386,5 @@ class AssessmentRepository:
         return self._due(assessments.c.preservation_expires_at, before)
 
     def _due(self, column: Any, limit: datetime) -> list[DueItem]:
-        query = (
-            select(
-                cases.c.id,
-                cases.c.reference,
-                cases.c.title,
-                column.label("due_at"),
-                assessments.c.final_tier,
-                assessments.c.updated_by,
-            )
-            .join(assessments, assessments.c.case_id == cases.c.id)
-            .where(and_(column.is_not(None), column <= limit))
-            .where(cases.c.status != CaseStatus.CLOSED.value)
-            .order_by(column)
-        )
         with self._ws.read() as conn:
-            rows = conn.execute(query).all()
-        return [
-            DueItem(r.id, r.reference, r.title, r.due_at, Tier(r.final_tier), r.updated_by)
-            for r in rows
-        ]
+            return due_items(conn, column, limit)
