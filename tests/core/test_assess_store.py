@@ -235,6 +235,16 @@ def test_versions_history_and_field_level_diff(
     assert third.version == 3 and len(events(ws, case, "assessment.save")) == 3
 
 
+def test_diff_names_linked_entities(repo: AssessmentRepository, case: Case, ws: Workspace) -> None:
+    """The History dialog's diff reads entity names while its connection is still open."""
+    person = ws.graph.add_entity(case.id, "person", "Subject Person")
+    first = repo.save(case.id, filled(repo, case), base_version=0)
+    record = replace(first.record, context=replace(first.record.context, subject_ids=(person.id,)))
+    repo.save(case.id, record, base_version=first.version)
+    changes = [c.text for c in repo.diff(case.id, 1, 2)]
+    assert any("Subject Person" in text for text in changes)
+
+
 def test_unchanged_save_makes_no_version(repo: AssessmentRepository, case: Case) -> None:
     saved = repo.save(case.id, filled(repo, case), base_version=0)
     again = repo.save(case.id, saved.record, base_version=1)

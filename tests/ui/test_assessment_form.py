@@ -202,6 +202,7 @@ def test_decision_and_four_eyes(qtbot, ws: Workspace, case: Case) -> None:  # ty
     decision.jurisdiction.setCurrentIndex(decision.jurisdiction.findData("US"))
     citations = [decision.bases.item(r).text() for r in range(decision.bases.count())]
     assert citations[0].startswith("18 U.S.C. 2702(b)(8)")
+    assert "[covers: basic subscriber info, IP / log-in records, device" in citations[1]
     decision.bases.item(1).setCheckState(Qt.CheckState.Checked)  # 2702(c)(4), non-content
     decision.user_notice.setCurrentIndex(decision.user_notice.findData("notify"))
     tick(qtbot, decision.scope_checks[DataCategory.CONTENT])

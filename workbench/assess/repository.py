@@ -178,10 +178,11 @@ class AssessmentRepository:
             old = self.version_from_row(conn, row, from_version).snapshot if from_version else None
             new = self.version_from_row(conn, row, to_version).snapshot
             names = item_namer(conn, case_id)
-        template = self.templates.templates.get(new["record"]["template_id"])
-        return diff_snapshots(
-            old, new, template=template, names=names, legal_names=self._legal_name
-        )
+            template = self.templates.templates.get(new["record"]["template_id"])
+            # item_namer reads entity names through `conn`: diff while it is open.
+            return diff_snapshots(
+                old, new, template=template, names=names, legal_names=self._legal_name
+            )
 
     def _legal_name(self, basis_id: str) -> str:
         basis = self.legal.find(basis_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,7 +29,7 @@ from workbench.assess.model import Recency, Tier
 from workbench.assess.templates import Template
 from workbench.store.workspace import Workspace
 
-TIER_SHARE = 0.3  # of the tab's width for the tier column, within its minimum and maximum
+TIER_SHARE = 0.28  # of the tab's width for the tier column, within its minimum and maximum
 
 
 class AssessmentPanel(FormPanel):
@@ -86,8 +86,9 @@ class AssessmentPanel(FormPanel):
         self.template_label.setText(f"Template {template.name} · {template.id} {template.version}")
         self.template_label.setToolTip(template.description)
         form_layout.addWidget(self.template_label)
-        form_layout.addWidget(self._tracks_box(template))
-        form_layout.addWidget(self._context_box(template))
+        self._other_boxes = [self._tracks_box(template), self._context_box(template)]
+        for box in self._other_boxes:
+            form_layout.addWidget(box)
         self.rows: dict[str, FactorRow] = {}
         self.section_boxes: dict[str, FactorSection] = {}
         for section in template.sections.values():
@@ -171,7 +172,7 @@ class AssessmentPanel(FormPanel):
 
     def _fit_tier_column(self) -> None:
         """The tier column takes a share of the width, less if the form would not fit beside
-        it, until the user drags the splitter."""
+        it even with three lines per factor, until the user drags the splitter."""
         if self._splitter_moved:
             return
         total = self.splitter.width() - self.splitter.handleWidth()
@@ -184,23 +185,19 @@ class AssessmentPanel(FormPanel):
         return self.form_scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
 
     def _form_minimum(self) -> int:
-        """The narrowest the scroll area can be without scrolling sideways."""
-        form = self.form_scroll.widget()
-        if form is None:
-            return 0
-        return form.minimumSizeHint().width() + self._scroll_bar_width()
+        """The narrowest the scroll area can be without scrolling sideways (with the factors
+        on three lines)."""
+        widths = [box.width_for(3) for box in self.section_boxes.values()]
+        widths += [box.minimumSizeHint().width() for box in self._other_boxes]
+        return max(widths, default=0) + FORM_RIGHT_MARGIN + self._scroll_bar_width()
 
     def _fit_rows(self) -> None:
         """As few lines per factor as the width allows, the same in every section."""
         available = self.form_scroll.width() - self._scroll_bar_width() - FORM_RIGHT_MARGIN
         boxes = self.section_boxes.values()
         lines = next((n for n in (1, 2) if all(available >= box.width_for(n) for box in boxes)), 3)
-        changed = False
         for box in boxes:
-            changed |= box.lines != lines
             box.set_lines(lines)
-        if changed:  # the form's minimum width changed: fit the column once layouts have settled
-            QTimer.singleShot(0, self, self._fit_tier_column)
 
     # ---- edits -------------------------------------------------------------------------------
     def _template_chosen(self) -> None:
@@ -298,6 +295,7 @@ class AssessmentPanel(FormPanel):
         template = document.template
         if template is not self._built_for:
             self._build_form(template)
+            self._fit_tier_column()
             self._fit_rows()
         self.template_combo.setCurrentIndex(max(0, self.template_combo.findData(template.id)))
         self.template_combo.setVisible(self.template_combo.count() > 1)

@@ -30,6 +30,7 @@ from ui.views.assessment.panel_base import FormPanel
 from ui.views.assessment.widgets import (
     datetime_edit,
     from_qdatetime,
+    in_sentence,
     mark,
     shrinkable,
     to_qdatetime,
@@ -50,7 +51,7 @@ def tier_summary(template: Template, final: Tier, suggested: Tier) -> str:
     needs = []
     if policy.approval_tiers:
         needs.append(f"a {'/'.join(t.value for t in policy.approval_tiers)} decision")
-    needs += [f"disclosing {c.label.lower()}" for c in policy.approval_categories]
+    needs += [f"disclosing {in_sentence(c.label)}" for c in policy.approval_categories]
     text = f"Final tier {template.tier_label(final)} (suggested {suggested.value})."
     if needs:
         sentence = " or ".join(needs)  # tier names keep their case: only the first letter
@@ -292,7 +293,7 @@ class DecisionPanel(FormPanel):
             if b is not None and b not in shown
         ]
         for basis in shown:
-            covers = ", ".join(c.label.lower() for c in basis.categories) or "no disclosure"
+            covers = ", ".join(in_sentence(c.label) for c in basis.categories) or "no disclosure"
             item = QListWidgetItem(f"{basis.citation} — {basis.label}  [covers: {covers}]")
             item.setData(Qt.ItemDataRole.UserRole, basis.id)
             item.setToolTip(basis.note)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -112,6 +111,11 @@ class FactorRow:
         self.links.setMinimumWidth(self.links.sizeHint().width())
         self.links.setText("Link…")
         self.links.clicked.connect(lambda: pick_links(factor.id))
+        # On two or three lines the label and the links button share the first line, as one
+        # cell spanning the grid: the button then widens no column.
+        self.header = QWidget(parent)
+        self._header_layout = QHBoxLayout(self.header)
+        self._header_layout.setContentsMargins(0, 0, 0, 0)
 
     def _toggled(self, _button: QAbstractButton, checked: bool) -> None:
         if checked:
@@ -164,7 +168,11 @@ class FactorRow:
     def place(self, grid: QGridLayout, row: int, lines: int) -> int:
         """Put the widgets in `grid` from `row` on, on 1, 2 or 3 lines (see FactorSection);
         returns the next free row."""
+        header = self._header_layout
         if lines == 1:
+            header.removeWidget(self.label)
+            header.removeWidget(self.links)
+            self.header.hide()
             grid.addWidget(self.label, row, 0)
             grid.addWidget(self.value_widget, row, 1)
             if self.recency is not None:
@@ -172,16 +180,17 @@ class FactorRow:
             grid.addWidget(self.notes, row, 3)
             grid.addWidget(self.links, row, 4)
             return row + 1
-        if lines == 2:  # columns: value, recency, notes (stretching), links
-            grid.addWidget(self.label, row, 0, 1, 3)
-            grid.addWidget(self.links, row, 3)
+        header.addWidget(self.label, 1)
+        header.addWidget(self.links)
+        self.header.show()
+        if lines == 2:  # columns: value, recency, notes (stretching)
+            grid.addWidget(self.header, row, 0, 1, 3)
             grid.addWidget(self.value_widget, row + 1, 0)
             if self.recency is not None:
                 grid.addWidget(self.recency, row + 1, 1)
-            grid.addWidget(self.notes, row + 1, 2, 1, 2)
-        else:  # columns: label and value (stretching), links and recency
-            grid.addWidget(self.label, row, 0)
-            grid.addWidget(self.links, row, 1, Qt.AlignmentFlag.AlignRight)
+            grid.addWidget(self.notes, row + 1, 2)
+        else:  # columns: value (stretching), recency
+            grid.addWidget(self.header, row, 0, 1, 2)
             grid.addWidget(self.value_widget, row + 1, 0)
             if self.recency is not None:
                 grid.addWidget(self.recency, row + 1, 1)
@@ -196,8 +205,8 @@ class FactorSection(QGroupBox):
 
     Each factor takes as few lines as the width allows, the same in every section:
     1. label, value, recency, notes, links;
-    2. label and links, then value, recency and notes;
-    3. label and links, then value and recency, then notes.
+    2. label and links button, then value, recency and notes;
+    3. label and links button, then value and recency, then notes.
     """
 
     def __init__(
@@ -239,7 +248,7 @@ class FactorSection(QGroupBox):
             grid.setColumnStretch(column, stretch)
         row = 0
         if self.hint is not None:
-            grid.addWidget(self.hint, row, 0, 1, {1: 5, 2: 4, 3: 2}[lines])
+            grid.addWidget(self.hint, row, 0, 1, {1: 5, 2: 3, 3: 2}[lines])
             row += 1
         for factor_row in self.rows.values():
             row = factor_row.place(grid, row, lines)
@@ -258,9 +267,9 @@ class FactorSection(QGroupBox):
         if lines == 1:
             width = label + values + recency + notes + links + 4 * spacing
         elif lines == 2:
-            width = values + recency + max(notes, links) + 3 * spacing
+            width = max(values + recency + notes + 2 * spacing, label + links + spacing)
         else:
-            width = values + max(recency, links) + spacing
+            width = max(values + recency + spacing, label + links + spacing)
         margins = self.grid.contentsMargins()
         frame = self.contentsMargins()
         return width + margins.left() + margins.right() + frame.left() + frame.right()

@@ -45,6 +45,7 @@ class FormPanel(QWidget):
         self.notice.setWordWrap(True)
         self.message = QLabel(objectName="assessmentMessage")
         self.message.setWordWrap(True)
+        self.message.hide()  # until there is a message
         # What stops a save, under the message in both tabs (the fields are marked too).
         self.problems = QLabel(objectName="problems")
         self.problems.setWordWrap(True)
@@ -95,6 +96,7 @@ class FormPanel(QWidget):
 
     def _show_message(self, text: str, is_error: bool) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
         colour = theme.colours().bad if is_error else theme.colours().ok
         self.message.setStyleSheet(f"color: {colour};")
 

@@ -35,7 +35,7 @@ from ui.views.assessment.widgets import (
 )
 from workbench.assess.model import Tier
 
-MIN_CHARS = 30  # the column's narrowest width, in average characters
+MIN_CHARS = 26  # the column's narrowest width, in average characters
 MAX_CHARS = 60  # and its widest: more would only stretch the trace lines
 
 
@@ -50,9 +50,6 @@ class TierPanel(QWidget):
         super().__init__(parent, objectName="tierPanel")
         self.document = document
         self._is_loading = is_loading
-        characters = self.fontMetrics().averageCharWidth()
-        self.setMinimumWidth(characters * MIN_CHARS)
-        self.setMaximumWidth(characters * MAX_CHARS)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(theme.MARGIN, 0, 0, 0)
         layout.addWidget(QLabel("Suggested tier", objectName="subheading"))
@@ -95,6 +92,9 @@ class TierPanel(QWidget):
         self.reassess_hint = QLabel(objectName="muted")
         self.reassess_hint.setWordWrap(True)
         layout.addWidget(self.reassess_hint)
+        characters = self.fontMetrics().averageCharWidth()
+        self.setMinimumWidth(max(characters * MIN_CHARS, layout.minimumSize().width()))
+        self.setMaximumWidth(characters * MAX_CHARS)
 
     # ---- edits -------------------------------------------------------------------------------
     def _final_tier_chosen(self) -> None:

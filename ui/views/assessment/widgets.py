@@ -48,6 +48,15 @@ def mark(label: QLabel, bad: bool) -> None:
     label.setStyleSheet(f"color: {theme.colours().bad}; font-weight: 600;" if bad else "")
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Basic subscriber info" -> "basic subscriber info", but
+    acronyms and tier names keep their case ("IP / log-in records", "T1")."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and not first[1:].islower():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def ids_text(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
