@@ -19,6 +19,29 @@ T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 
 
+class ListTableModel(QAbstractTableModel):
+    """Row/column counts and horizontal headers for a model over a Python list with fixed
+    headers; subclasses set `headers` and return their list from `items()`."""
+
+    headers: Sequence[str] = ()
+
+    def items(self) -> Sequence[Any]:
+        raise NotImplementedError  # abstract: QObject's metaclass rules out abc
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items())
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+
 @dataclass(frozen=True)
 class Column(Generic[T]):
     header: str

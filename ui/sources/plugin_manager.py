@@ -7,7 +7,6 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -40,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from ui import theme
 from ui.icons import icon
+from ui.models.records import ListTableModel
 from workbench.errors import WorkbenchError
 from workbench.paths import user_plugins_dir
 from workbench.sources.host import PluginStatus
@@ -76,7 +76,9 @@ def io_text(status: PluginStatus) -> str:
     return f"{', '.join(manifest.inputs)} → {', '.join(manifest.outputs) or '—'}"
 
 
-class PluginTableModel(QAbstractTableModel):
+class PluginTableModel(ListTableModel):
+    headers = HEADERS
+
     enabledChanged = Signal(str, bool)
 
     def __init__(self, controller: SourcesController, parent: QObject | None = None):
@@ -90,18 +92,8 @@ class PluginTableModel(QAbstractTableModel):
         self.rows = self.controller.host.plugins()
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def items(self) -> list[Any]:
+        return self.rows
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)

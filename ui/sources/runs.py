@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from ui import theme
 from ui.icons import icon
+from ui.models.records import ListTableModel
 from workbench.sources.cancel import CancelToken
 from workbench.sources.results import Query
 
@@ -195,25 +195,17 @@ class RunRecord:
         return "\n".join(lines)
 
 
-class RunsModel(QAbstractTableModel):
+class RunsModel(ListTableModel):
     """The runs of this window, newest first."""
+
+    headers = HEADERS
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.records: list[RunRecord] = []
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def items(self) -> list[Any]:
+        return self.records
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self.records):

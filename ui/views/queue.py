@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -48,7 +47,7 @@ from PySide6.QtWidgets import (
 from ui import formatting as fmt
 from ui import theme
 from ui.icons import icon
-from ui.models.records import ID_ROLE, RECORD_ROLE
+from ui.models.records import ID_ROLE, RECORD_ROLE, ListTableModel
 from workbench.intake.model import OVERALL_TEXT, OverallResult
 from workbench.intake.queue import BUILTIN_VIEWS, Queue, QueueQuery, QueueRow
 from workbench.model import Priority
@@ -132,8 +131,10 @@ def countdown_text(row: QueueRow, now: datetime) -> str:
     return f"{clock} left"
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(ListTableModel):
     """Rows of one queue view, read a page at a time from SQL."""
+
+    headers = HEADERS
 
     totalChanged = Signal(int)
 
@@ -204,18 +205,8 @@ class QueueModel(QAbstractTableModel):
         self.set_query(self.query.with_changes(sort=SORT_KEYS[column], descending=descending))
 
     # ---- reading ------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def items(self) -> list[Any]:
+        return self._rows
 
     def record(self, row: int) -> QueueRow:
         return self._rows[row]
