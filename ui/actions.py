@@ -12,8 +12,10 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
+from ui.exchange import menu as exchange_menu  # exchange (issue 8)
 from ui.icons import icon
 from ui.views.case_view import TAB_TITLES
+from ui.views.graph import window_menu as graph_window_menu  # issue 9
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -37,6 +39,14 @@ class Actions:
             "a preview shows what will be created first",
         )
         self.import_requests.setIconText("Import .eml")
+        self.import_backend = mk(
+            "&Back-end export (CSV/JSON lines)…",
+            "table",
+            None,
+            w.import_backend_export,
+            "Map the columns of a CSV or JSON-lines export (logins, subscribers...) to "
+            "entities and links of the open case; mappings are saved and reused",
+        )
         # Case
         self.new_case = mk(
             "&New case…", "file-plus", "Ctrl+N", w.new_case, "Create a new case in this workspace"
@@ -97,7 +107,7 @@ class Actions:
             "&Delete",
             "trash-2",
             QKeySequence.StandardKey.Delete,
-            e.delete_selected,
+            partial(graph_window_menu.delete_selected, w),  # graph multi-selection (issue 9)
             "Delete the selected entity or link",
         )
         self.copy_value = mk(
@@ -109,6 +119,13 @@ class Actions:
             QKeySequence.StandardKey.Find,
             w.focus_filter,
             "Filter the queue: reference, title, agency, requester, target",
+        )
+        self.global_search = mk(
+            "&Search everything…",
+            "search",
+            ["Ctrl+K", "Ctrl+Shift+F"],
+            lambda: w.search.focus(),
+            "Full-text search of every case: entities, notes, evidence text, case texts",
         )
         # Case (the queue owns Claim: it acts on the case selected there)
         self.claim = w.queue_view.claim_action
@@ -154,6 +171,32 @@ class Actions:
             "Nothing leaves this machine: sources that send data are not started",
         )
         self.run_source.setIconText("Run source")
+        # Evidence (ui/views/evidence/commands.py)
+        from ui.views.evidence.commands import EvidenceCommands
+
+        self.evidence = EvidenceCommands(window)
+        self.capture_url = mk(
+            "&Capture URL…",
+            "globe",
+            "Ctrl+Shift+U",
+            self.evidence.capture_url,
+            "Capture a web page into the open case as WARC evidence (hashed, chain of custody)",
+        )
+        self.capture_url.setIconText("Capture URL")
+        self.add_evidence = mk(
+            "Add e&vidence…",
+            "paperclip",
+            None,
+            self.evidence.add_evidence,
+            "Add files to the open case's evidence (hashed while copied; originals never change)",
+        )
+        self.verify_evidence = mk(
+            "&Verify evidence",
+            "fingerprint",
+            None,
+            self.evidence.verify_evidence,
+            "Re-hash every evidence item of the open case and report any that changed",
+        )
         self.offline_mode.setCheckable(True)
         self.offline_mode.setChecked(src.offline())
         # View
@@ -207,6 +250,15 @@ class Actions:
             w.show_shortcuts,
             "List every shortcut",
         )
+        # Report (issue 8)
+        self.report = mk(
+            "Case &report…",
+            "file-text",
+            "Ctrl+Shift+R",
+            w.show_report_dialog,
+            "Case summary as PDF, HTML, Markdown or JSON, with redaction profiles and a preview",
+        )
+        self.report.setIconText("Report")
         self.about = mk(
             "&About OSINT Workbench", "info", None, w.show_about, "Version and licences"
         )
@@ -236,10 +288,15 @@ class Actions:
         file_menu = bar.addMenu("&File")
         file_menu.setObjectName("fileMenu")
         file_menu.addAction(self.import_requests)
+        import_menu = file_menu.addMenu(icon("download"), "I&mport")
+        import_menu.setObjectName("importMenu")
+        import_menu.addAction(self.import_backend)
+        file_menu.addAction(self.add_evidence)
         file_menu.addSeparator()
         file_menu.addAction(self.open_workspace)
         if self.export_json is not None:
             file_menu.addAction(self.export_json)
+        exchange_menu.install(self, file_menu, import_menu)  # exchange (issue 8)
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
         edit_menu = bar.addMenu("&Edit")
@@ -249,12 +306,17 @@ class Actions:
             [self.add_entity, self.add_link, self.edit, self.delete, self.copy_value]
         )
         edit_menu.addSeparator()
-        edit_menu.addAction(self.find)
+        edit_menu.addActions([self.find, self.global_search])
         case_menu = bar.addMenu("&Case")
         case_menu.setObjectName("caseMenu")
         case_menu.addActions([self.new_case, self.sample_case])
         case_menu.addSeparator()
         case_menu.addAction(self.claim)
+        self.graph_menu = bar.addMenu("&Graph")  # issue 9: the Graph tab's actions
+        graph_window_menu.install(w, self.graph_menu)
+        evidence_menu = bar.addMenu("Evi&dence")
+        evidence_menu.setObjectName("evidenceMenu")
+        evidence_menu.addActions([self.capture_url, self.add_evidence, self.verify_evidence])
         sources_menu = bar.addMenu("&Sources")
         sources_menu.setObjectName("sourcesMenu")
         sources_menu.addAction(self.run_source)
@@ -262,6 +324,9 @@ class Actions:
         sources_menu.addActions([self.plugin_manager, self.network_settings, self.credentials])
         sources_menu.addSeparator()
         sources_menu.addActions([self.offline_mode, w.runs_dock.toggleViewAction()])
+        report_menu = bar.addMenu("&Report")  # issue 8
+        report_menu.setObjectName("reportMenu")
+        report_menu.addAction(self.report)
         view_menu = bar.addMenu("&View")
         view_menu.setObjectName("viewMenu")
         view_menu.addActions(
@@ -269,6 +334,7 @@ class Actions:
                 w.queue_dock.toggleViewAction(),
                 w.inspector_dock.toggleViewAction(),
                 w.runs_dock.toggleViewAction(),
+                w.search.dock.toggleViewAction(),
                 w.toolbar.toggleViewAction(),
             ]
         )
@@ -293,6 +359,8 @@ class Actions:
         toolbar.addActions([self.add_entity, self.add_link, self.delete])
         toolbar.addSeparator()
         toolbar.addAction(self.run_source)
+        toolbar.addAction(self.report)  # issue 8
+        toolbar.addAction(self.capture_url)
         toolbar.addSeparator()
         toolbar.addActions([self.undo, self.redo])
         toolbar.addSeparator()
@@ -316,6 +384,9 @@ class Actions:
             self.zoom_in,
             self.zoom_out,
             self.zoom_fit,
+            self.capture_url,
+            self.add_evidence,
+            self.verify_evidence,
             *self.tabs,
         ):
             action.setEnabled(has_case)
@@ -323,5 +394,10 @@ class Actions:
             action.setEnabled(has_case and bool(kind))
         self.copy_value.setEnabled(has_case and kind == "entity")
         self.run_source.setEnabled(has_case and kind == "entity")
+        self.import_backend.setEnabled(has_case)
         if self.export_json is not None:
             self.export_json.setEnabled(has_case)
+        self.report.setEnabled(has_case)  # issue 8
+        if hasattr(self, "graph_menu"):
+            self.graph_menu.menuAction().setEnabled(has_case)  # issue 9
+        exchange_menu.update_state(self, has_case)  # exchange (issue 8)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QWidget
 
@@ -210,3 +210,115 @@ class UpdateCaseCommand(CaseCommand):
 
     def revert(self) -> None:
         self.session.update_case(**{self.field: self.old})
+
+
+# ---- graph canvas: layouts and bulk edits (saved off the GUI thread, in order) -------------
+_SERIAL: QThreadPool | None = None
+
+
+def serial_pool() -> QThreadPool:
+    """One worker thread: big saves run in the order they were asked for (an undo right
+    after a layout never overtakes the layout's own save)."""
+    global _SERIAL
+    if _SERIAL is None:
+        _SERIAL = QThreadPool()
+        _SERIAL.setMaxThreadCount(1)
+    return _SERIAL
+
+
+class _Save(QRunnable):
+    def __init__(self, session: CaseSession, fn: Any, then: Any = None):
+        super().__init__()
+        self.session, self.fn, self.then = session, fn, then
+        self.bridge = _SaveBridge()
+        self.bridge.done.connect(self._deliver)
+
+    def _deliver(self, result: Any) -> None:
+        if self.then is not None:
+            self.then(result)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:  # reported on the GUI thread; the history no longer holds
+            self.session.errorOccurred.emit(exc)
+            QTimer.singleShot(0, self.session.undo_stack.clear)
+        else:
+            self.bridge.done.emit(result)
+
+
+class _SaveBridge(QObject):
+    done = Signal(object)
+
+
+_RUNNING: set[_Save] = set()
+
+
+def save_later(session: CaseSession, fn: Any, then: Any = None) -> None:
+    task = _Save(session, fn, then)
+    task.setAutoDelete(False)
+    _RUNNING.add(task)
+    task.bridge.done.connect(lambda _r: _RUNNING.discard(task))
+    serial_pool().start(task)
+
+
+class LayoutCommand(CaseCommand):
+    """A layout's new positions: drawn at once, saved with the case on a worker thread
+    (100k rows take seconds); undo puts every node back and saves that."""
+
+    def __init__(
+        self,
+        session: CaseSession,
+        name: str,
+        old: dict[str, tuple[float, float]],
+        new: dict[str, tuple[float, float]],
+    ):
+        super().__init__(session, name)
+        self.old, self.new = dict(old), dict(new)
+
+    def _show_and_save(self, positions: dict[str, tuple[float, float]]) -> None:
+        if not positions:
+            return
+        session = self.session
+        session.positionsChanged.emit(positions)
+        ws, case_id = session.ws, session.case_id
+        save_later(session, lambda: ws.graph.set_positions(case_id, positions))
+
+    def apply(self) -> None:
+        self._show_and_save(self.new)
+
+    def revert(self) -> None:
+        self._show_and_save(self.old)
+
+
+class BulkDeleteCommand(CaseCommand):
+    """Delete many entities (100k after a select-all) in one transaction; undo restores the
+    exact rows in one transaction. Both run on the save thread; the canvas and tables update
+    when the core has finished."""
+
+    def __init__(self, session: CaseSession, batch: Any):
+        count = len(batch.entity_rows)
+        super().__init__(session, "Delete entity" if count == 1 else f"Delete {count:,} entities")
+        self.batch = batch
+        self.entity_ids = batch.entity_ids
+
+    def apply(self) -> None:
+        from workbench.store.graph_bulk import delete_entities
+
+        session, ids = self.session, self.entity_ids
+
+        def done(batch: Any) -> None:
+            self.batch = batch
+            session.entities_deleted(batch)
+
+        save_later(session, lambda: delete_entities(session.ws, session.case_id, ids), done)
+
+    def revert(self) -> None:
+        from workbench.store.graph_bulk import restore_entities
+
+        session, batch = self.session, self.batch
+        save_later(
+            session,
+            lambda: restore_entities(session.ws, batch),
+            lambda _r: session.entities_restored(batch),
+        )

@@ -9,6 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.report.pdf import PdfUnavailableError
+
+if TYPE_CHECKING:
+    from workbench.report.pdf import PdfDocument
 
 
 def _run_gui(workspace: Path | None, extra_args: list[str]) -> int:
@@ -20,9 +26,23 @@ def _run_gui(workspace: Path | None, extra_args: list[str]) -> int:
     return run_gui(workspace, extra_args)
 
 
+def _render_pdf(document: PdfDocument, path: Path) -> None:
+    """The Qt PDF writer, imported only when a PDF is written (start-up stays fast)."""
+    try:
+        from ui.report.pdf import render_pdf
+    except ImportError as exc:
+        raise PdfUnavailableError(
+            f"PDF output needs PySide6, which cannot be imported here ({exc}); choose "
+            "--format html, md or json."
+        ) from exc
+    render_pdf(document, path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from workbench.cli import main as cli_main
+    from workbench.report.pdf import set_pdf_renderer
 
+    set_pdf_renderer(_render_pdf)  # `workbench report --format pdf` (issue 8)
     return cli_main(argv, gui_runner=_run_gui)
 
 

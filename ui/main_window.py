@@ -27,6 +27,7 @@ from ui.actions import Actions
 from ui.dialogs import messages
 from ui.dialogs.new_case import NewCaseDialog
 from ui.editing import EditController, exec_dialog
+from ui.search import SearchController
 from ui.session import CaseSession
 from ui.sources import SourcesController
 from ui.views.case_view import GRAPH, CaseView
@@ -118,8 +119,10 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.addToolBar(self.toolbar)
+        self.search = SearchController(self)  # global full-text search (issue 5)
         self.acts = Actions(self)
         self.acts.build_toolbar(self.toolbar)
+        self.search.install()
         self.acts.build_menus()
         self.undo_group.canUndoChanged.connect(self._update_undo)
         self.undo_group.canRedoChanged.connect(self._update_undo)
@@ -299,6 +302,25 @@ class MainWindow(QMainWindow):
         self.importer.failed.connect(lambda exc: messages.show_error(self, exc))
         self.importer.choose_and_start()
 
+    def import_backend_export(self) -> None:
+        """File > Import > Back-end export…: map a CSV / JSON-lines export into the open case
+        (ui/dialogs/tabular_import.py); the case views re-read what the import added."""
+        from ui.dialogs.tabular_import import TabularImportDialog
+
+        session = self.session
+        if session is None:
+            self.statusBar().showMessage("Open a case first: the export is imported into it.", 5000)
+            return
+        dialog = TabularImportDialog(self.ws, session.case_id, session.case.title, self)
+
+        def imported(_report: object) -> None:
+            session.graphReloaded.emit()
+            session.changed.emit()
+
+        dialog.imported.connect(imported)
+        exec_dialog(dialog)
+        dialog.deleteLater()
+
     def _import_finished(self, report: ImportReport) -> None:
         """After File > Import requests… or files dropped on the queue: the new cases are in
         the queue; the result (created, rejected with reasons, duplicates) is shown."""
@@ -407,6 +429,16 @@ class MainWindow(QMainWindow):
         from ui.dialogs.about import AboutDialog
 
         AboutDialog(self).exec()
+
+    # ---- report (issue 8) -------------------------------------------------------------------
+    def show_report_dialog(self) -> None:
+        if self.session is None:
+            return
+        from ui.report.dialog import ReportDialog
+
+        case = self.session.case
+        dialog = ReportDialog(self.ws, case.id, case.reference, self)
+        dialog.exec()
 
     # ---- export ---------------------------------------------------------------------------
     @staticmethod

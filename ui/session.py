@@ -56,6 +56,9 @@ class CaseSession(QObject):
     linkUpdated = Signal(object)  # Link
     linkRemoved = Signal(str)
     positionsChanged = Signal(object)  # dict[id, (x, y)]
+    entitiesRemoved = Signal(object)  # list of entity ids (a bulk delete)
+    entitiesRestored = Signal(object)  # the DeletedBatch a bulk delete returned (its undo)
+    graphReloaded = Signal()  # many rows changed at once (bulk edit, merge): re-read
     caseUpdated = Signal(object)  # Case
     changed = Signal()  # anything in the case changed (counts, log)
     errorOccurred = Signal(object)  # an exception during undo/redo
@@ -176,6 +179,22 @@ class CaseSession(QObject):
     def set_positions(self, positions: dict[str, tuple[float, float]]) -> None:
         self.ws.graph.set_positions(self.case_id, positions)
         self.positionsChanged.emit(positions)
+        self.changed.emit()
+
+    def entities_deleted(self, batch: Any) -> None:
+        """After a bulk delete (`workbench.store.graph_bulk`): one signal for all the rows."""
+        ids = set(batch.entity_ids)
+        if self.selection.entity_id() in ids:
+            self.selection.clear()
+        for entity_id in ids:
+            self._provenance.pop(entity_id, None)
+        self.entitiesRemoved.emit(batch.entity_ids)
+        self.graphReloaded.emit()
+        self.changed.emit()
+
+    def entities_restored(self, batch: Any) -> None:
+        self.entitiesRestored.emit(batch)
+        self.graphReloaded.emit()
         self.changed.emit()
 
     def update_case(self, **changes: Any) -> Case:

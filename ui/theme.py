@@ -136,7 +136,7 @@ QToolBar {{ border: none; border-bottom: 1px solid {c.border}; padding: 4px; spa
 QToolButton {{ padding: 4px 8px; border-radius: 4px; }}
 QToolButton:hover {{ background: {c.alt_base}; border: 1px solid {c.border}; }}
 QTabWidget::pane {{ border: 1px solid {c.border}; border-top: none; }}
-QTabBar::tab {{ padding: 6px 14px; border: none; border-bottom: 2px solid transparent; }}
+QTabBar::tab {{ padding: 6px 10px; border: none; border-bottom: 2px solid transparent; }}
 QTabBar::tab:selected {{ border-bottom: 2px solid {c.accent}; color: {c.accent}; }}
 /* a tab bar's scroll arrows: with only the QToolButton rule above they are drawn blank */
 QTabBar QToolButton {{ padding: 0; border: 1px solid {c.border}; border-radius: 0;

@@ -123,7 +123,29 @@ def build_parser() -> argparse.ArgumentParser:
     assess_cli.add_commands(commands, common)
     sources_cli.add_parsers(commands, common)
     intake_cli.add_commands(commands, common)  # intake (issue 6)
+    for module in _command_modules():
+        module.add_commands(commands, common)
     return parser
+
+
+# Feature packages that bring their own sub-commands. Each module exposes
+# `COMMANDS` (the top-level command names it owns), `add_commands(commands, common)` and
+# `run(ws, args, out) -> int`. Keep these modules light at import time (start-up cost):
+# heavy imports belong inside `run`.
+COMMAND_MODULES: tuple[str, ...] = (
+    "workbench.evidence.cli",
+    "workbench.search.cli",
+    "workbench.graph.cli",
+    "workbench.tabular.cli",
+    "workbench.exchange.cli",
+    "workbench.report.cli",
+)
+
+
+def _command_modules() -> list[Any]:
+    import importlib
+
+    return [importlib.import_module(name) for name in COMMAND_MODULES]
 
 
 def _props(pairs: Sequence[str]) -> dict[str, Any]:
@@ -338,6 +360,8 @@ def _dispatch(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         return assess_cli.run_assess(ws, args, out)
     elif command == "intake":  # intake (issue 6)
         return intake_cli.run(ws, args, out)
+    elif module := next((m for m in _command_modules() if command in m.COMMANDS), None):
+        return int(module.run(ws, args, out))
     elif command == "audit" and action == "verify":
         from workbench.audit import verify_chain
 

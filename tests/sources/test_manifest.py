@@ -126,4 +126,14 @@ def test_builtin_manifests_are_valid() -> None:
         for folder in BUILTIN_PLUGINS.iterdir()
         if (folder / "plugin.toml").exists()
     }
-    assert ids == {"text-extract", "username-sweep", "web-page"}
+    assert ids == {
+        "dns-records",
+        "exif",
+        "geocode",
+        "phone",
+        "rdap",
+        "text-extract",
+        "username-sweep",
+        "wayback",
+        "web-page",
+    }

@@ -91,6 +91,7 @@ def test_escalation_and_verification_tabs_are_lazy_and_refresh_the_queue(  # typ
         "Verification",
         "Entities",
         "Graph",
+        "Evidence",
         "Assessment",
         "Decision",
         "Log",
@@ -150,7 +151,8 @@ def test_ctrl_number_shortcuts_select_their_tabs(window, qtbot) -> None:  # type
 def test_menus_and_shortcut_list_name_the_new_commands(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     bar = window.menuBar()
     menus = [action.text().replace("&", "") for action in bar.actions()]
-    assert menus[:4] == ["File", "Edit", "Case", "Sources"]
+    assert menus[:3] == ["File", "Edit", "Case"]
+    assert {"Graph", "Sources", "Evidence", "Report", "View", "Help"} <= set(menus)
     case_menu = next(a.menu() for a in bar.actions() if a.text() == "&Case")
     assert window.acts.new_case in case_menu.actions()
     assert window.queue_view.claim_action in case_menu.actions()
@@ -175,7 +177,7 @@ def test_menus_and_shortcut_list_name_the_new_commands(window, qtbot) -> None:  
     assert rows["Show Escalation"] == "Ctrl+2"
     assert rows["Show Verification"] == "Ctrl+3"
     assert rows["Show Graph"] == "Ctrl+5"
-    assert rows["Show Log"] == "Ctrl+8"
+    assert rows["Show Log"] == "Ctrl+9"
 
 
 def test_claim_case_from_the_case_menu(window, ws: Workspace, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,8 @@ class PagedModel(QAbstractTableModel, Generic[T]):
         self._rows: list[T] = []
         self._total = self._count()
         self.fetch_calls = 0  # how many pages were read (tests and benchmarks look)
+        # Bulk edits, merges and their undo change many rows at once: read again from the top.
+        session.graphReloaded.connect(self.reload)
 
     # subclasses: where the rows come from
     def _count(self) -> int:
@@ -116,6 +118,14 @@ class PagedModel(QAbstractTableModel, Generic[T]):
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]
             self.endRemoveRows()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = []
+        self._total = self._count()
+        self.endResetModel()
+        if self.canFetchMore():
+            self.fetchMore()
 
     def refresh_display(self) -> None:
         if self._rows:

@@ -1,5 +1,5 @@
 """The case workspace in the centre: Overview, Escalation, Verification, Entities, Graph,
-Assessment, Decision, Log.
+Evidence, Assessment, Decision, Log.
 
 Each tab's content is created the first time it is shown, so opening a case costs only the
 Overview; a huge case does not read its entities until the Entities tab is opened.
@@ -20,13 +20,14 @@ from PySide6.QtWidgets import QStackedLayout, QTabWidget, QVBoxLayout, QWidget
 from ui.icons import icon
 from ui.session import CaseSession
 
-OVERVIEW, ESCALATION, VERIFICATION, ENTITIES, GRAPH, ASSESSMENT, DECISION, LOG = range(8)
+OVERVIEW, ESCALATION, VERIFICATION, ENTITIES, GRAPH, EVIDENCE, ASSESSMENT, DECISION, LOG = range(9)
 TAB_TITLES = (
     ("Overview", "info"),
     ("Escalation", "circle-alert"),
     ("Verification", "fingerprint"),
     ("Entities", "table"),
     ("Graph", "waypoints"),
+    ("Evidence", "paperclip"),
     ("Assessment", "shield"),
     ("Decision", "shield-check"),
     ("Log", "scroll-text"),
@@ -71,6 +72,7 @@ class CaseView(QWidget):
                 self._make_verification,
                 self._make_entities,
                 self._make_graph,
+                self._make_evidence,
                 self._make_assessment,
                 self._make_decision,
                 self._make_log,
@@ -142,6 +144,11 @@ class CaseView(QWidget):
         tab.nodesMoved.connect(self.nodesMoved)
         tab.view.contextMenuAt.connect(self.contextMenuRequested)
         return tab
+
+    def _make_evidence(self) -> QWidget:
+        from ui.views.evidence import EvidenceTab
+
+        return EvidenceTab(self.session)
 
     def _make_assessment(self) -> QWidget:
         from ui.views.assessment import AssessmentPanel

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -23,6 +23,8 @@ from workbench.model import Entity, Link, Provenance
 
 
 class Inspector(QScrollArea):
+    evidenceRequested = Signal(str)  # evidence id: show it in the Evidence tab
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("inspector")
@@ -164,6 +166,7 @@ class Inspector(QScrollArea):
         )
         self._properties(layout, entity.properties)
         self._provenance(layout, entity.provenance)
+        self._evidence(layout, entity.id)
         links = self.session.ws.graph.links_of(entity.id)
         self._heading(layout, f"Links ({len(links)})")
         for link in links[:200]:
@@ -223,8 +226,30 @@ class Inspector(QScrollArea):
         )
         self._properties(layout, link.properties)
         self._provenance(layout, link.provenance)
+        self._evidence(layout, link.id)
+
+    def _evidence(self, layout: QVBoxLayout, object_id: str) -> None:
+        """The evidence items that support, contradict or mention this entity or link."""
+        assert self.session is not None
+        found = self.session.ws.evidence.evidence_for(object_id)
+        self._heading(layout, f"Evidence ({len(found)})")
+        if not found:
+            layout.addWidget(QLabel("No evidence linked.", objectName="muted"))
+        for item in found[:100]:
+            label = QLabel(
+                f"{escape(item.relation.value)} "
+                f'<a href="evidence:{item.evidence_id}">{escape(item.evidence_filename)}</a>'
+                + (f" — {escape(item.note)}" if item.note else "")
+            )
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.linkActivated.connect(self._go)
+            layout.addWidget(label)
 
     def _go(self, href: str) -> None:
         kind, _, object_id = href.partition(":")
-        if self.session is not None and kind in (ENTITY, LINK):
+        if kind == "evidence":
+            self.evidenceRequested.emit(object_id)
+        elif self.session is not None and kind in (ENTITY, LINK):
             self.session.selection.select(kind, object_id)

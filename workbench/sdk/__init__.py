@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.errors import ValidationError
+from workbench.media.exif import ExifInfo, read_exif
 from workbench.sources.api import Context, RunLogger, Source
 from workbench.sources.errors import (
     CredentialError,
@@ -29,6 +30,7 @@ from workbench.sources.errors import (
     SourceError,
     SourceNetworkError,
 )
+from workbench.sources.evidence_access import EvidenceFile, EvidenceUnavailable
 from workbench.sources.http import HttpResponse, PolicySession
 from workbench.sources.manifest import API_VERSION, Manifest
 from workbench.sources.results import (
@@ -59,6 +61,17 @@ def resource(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
 
 
+def plugin_cache_dir(plugin_id: str) -> Path:
+    """A folder of the user cache ($WORKBENCH_CACHE_DIR) for one plugin's downloaded data
+    (refreshed lists, bootstrap files...); created on demand. Disposable: a plugin must work
+    (with its bundled data) when it is emptied."""
+    from workbench.paths import cache_dir
+
+    folder = cache_dir() / "plugins" / plugin_id
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def is_valid(entity_type: str, value: str) -> bool:
     """True when `value` normalises as an `entity_type` (a cheap pre-check before yielding)."""
     try:
@@ -76,7 +89,10 @@ __all__ = [
     "CredentialError",
     "EgressDenied",
     "EntityResult",
+    "EvidenceFile",
     "EvidenceResult",
+    "EvidenceUnavailable",
+    "ExifInfo",
     "HttpResponse",
     "HttpSession",
     "HttpStatusError",
@@ -95,5 +111,7 @@ __all__ = [
     "SourceNetworkError",
     "is_valid",
     "normalise",
+    "plugin_cache_dir",
+    "read_exif",
     "resource",
 ]

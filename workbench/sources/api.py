@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from workbench.paths import resources_dir
 from workbench.sources.cancel import CancelToken
@@ -19,6 +19,9 @@ from workbench.sources.errors import CredentialError, RunCancelled
 from workbench.sources.http import PolicySession
 from workbench.sources.manifest import Manifest
 from workbench.sources.results import Query, Result
+
+if TYPE_CHECKING:
+    from workbench.sources.evidence_access import EvidenceFile
 
 Item = TypeVar("Item")
 Value = TypeVar("Value")
@@ -131,6 +134,7 @@ class Context:
         redactor: Redactor,
         progress: ProgressSink | None = None,
         log_sink: LogSink | None = None,
+        evidence_lookup: Callable[[Query], EvidenceFile] | None = None,
     ):
         self.manifest = manifest
         self.run_id = run_id
@@ -140,6 +144,7 @@ class Context:
         self._secret_lookup = secret_lookup
         self._redactor = redactor
         self._progress = progress
+        self._evidence_lookup = evidence_lookup
         self.log = RunLogger(manifest.id, redactor, log_sink)
 
     # ---- secrets -----------------------------------------------------------------------
@@ -188,6 +193,19 @@ class Context:
     def resource(self, *parts: str) -> Path:
         """A file in the application's `resources/` folder (site lists, ...)."""
         return resources_dir().joinpath(*parts)
+
+    def evidence_file(self, query: Query) -> EvidenceFile:
+        """The evidence item of the case behind `query` (a document entity's evidence_id, an
+        evidence SHA-256 or id, or the one item linked to the entity), read-only and checked
+        against its collection hash. Raises EvidenceUnavailable with what to do otherwise."""
+        if self._evidence_lookup is None:
+            from workbench.sources.evidence_access import EvidenceUnavailable
+
+            raise EvidenceUnavailable(
+                "This source reads an evidence file, so it runs only on an entity of an open "
+                "case (or with --case on the command line)."
+            )
+        return self._evidence_lookup(query)
 
     # ---- concurrency -------------------------------------------------------------------
     def map(

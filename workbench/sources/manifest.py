@@ -41,6 +41,8 @@ FIELDS = {
     "outputs": "entity types the source may produce",
     "egress": 'hosts the source sends data to, e.g. egress = ["api.example.org"]',
     "dynamic_egress": "true if the hosts depend on the input (listed by Source.plan_hosts)",
+    "dns_egress": "true if the source also sends DNS queries (UDP/TCP) to the egress or planned "
+    "hosts (its resolvers), not only HTTP",
     "credentials": "names of secrets the source needs (kept in the keyring)",
     "settings": "typed settings with defaults",
     "rate_limit": "per-host limit: rate_limit = { requests = 1, per_seconds = 1.0 }",
@@ -118,6 +120,7 @@ class Manifest:
     outputs: tuple[str, ...] = ()
     egress: tuple[str, ...] = ()
     dynamic_egress: bool = False
+    dns_egress: bool = False  # also sends DNS queries (not HTTP) to the egress/planned hosts
     credentials: tuple[CredentialSpec, ...] = ()
     settings: tuple[SettingSpec, ...] = ()
     rate_limit_requests: int = 1
@@ -369,6 +372,14 @@ class _Checker:
                     "(no scheme, no path).",
                 )
         dynamic = self.get("dynamic_egress", bool, False)
+        dns_egress = self.get("dns_egress", bool, False)
+        if dns_egress and not egress and not dynamic:
+            self.problem(
+                "dns_egress",
+                "a source that sends DNS queries must say to which resolvers.",
+                'list them in egress (e.g. "192.0.2.53:53"), or set dynamic_egress = true and '
+                "return them from Source.plan_hosts.",
+            )
         if kind == "active" and not egress and not dynamic:
             self.problem(
                 "egress",
@@ -414,6 +425,7 @@ class _Checker:
             outputs=outputs,
             egress=tuple(h.lower() for h in egress),
             dynamic_egress=dynamic,
+            dns_egress=dns_egress,
             credentials=self._credentials(),
             settings=self._settings(),
             rate_limit_requests=int(self.number(rate, "rate_limit", "requests", 1, True)),

@@ -23,6 +23,7 @@ from workbench.errors import ValidationError, WorkbenchError
 from workbench.sources.api import Context, Redactor, Source
 from workbench.sources.cancel import CancelToken
 from workbench.sources.errors import RunCancelled, SourceDataError, SourceError
+from workbench.sources.evidence_access import EvidenceFile, resolve_evidence
 from workbench.sources.http import HttpPolicy, PolicySession
 from workbench.sources.manifest import Manifest
 from workbench.sources.results import (
@@ -106,6 +107,7 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
+    evidence_read: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -113,6 +115,11 @@ class RunSummary:
 
     def audit_view(self) -> dict[str, Any]:
         hosts = sorted(self.hosts_contacted)
+        if self.evidence_read:  # evidence files the plugin read (id, sha256), verified
+            return {**self._audit_view(hosts), "evidence_read": self.evidence_read[:20]}
+        return self._audit_view(hosts)
+
+    def _audit_view(self, hosts: list[str]) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "plugin": f"{self.plugin_id}@{self.version}",
@@ -348,6 +355,7 @@ class SourceRun:
                 redactor=self.redactor,
                 progress=lambda d, t, m: mailbox.put("progress", (d, t, m), droppable=True),
                 log_sink=lambda level, m: mailbox.put("log", (level, m), droppable=True),
+                evidence_lookup=self._read_evidence,
             )
             thread = threading.Thread(
                 target=_plugin_thread,
@@ -441,6 +449,15 @@ class SourceRun:
                 self.summary.status = "error"
             self._audit("source.run_finish", self.summary.audit_view())
         yield RunFinished(self.run_id, self.summary)
+
+    def _read_evidence(self, query: Query) -> EvidenceFile:
+        """`ctx.evidence_file`: an evidence item of the run's case, verified; recorded for
+        the run's audit event."""
+        found = resolve_evidence(self.ws, self.case_id, query)
+        record = {"id": found.evidence_id, "sha256": found.sha256}
+        if record not in self.summary.evidence_read:
+            self.summary.evidence_read.append(record)
+        return found
 
     def _time_out(self) -> None:
         self.summary.status = "timeout"

@@ -652,41 +652,56 @@ class GraphRepository:
             now,
         )
         with self._ws.write() as conn:
-            self._require_case(conn, case_id)
-            self._check_endpoints(conn, case_id, {source_id, target_id})
-            values["row_order"] = self._next_order(conn, links, case_id)
-            conn.execute(insert(links).values(**values))
-            conn.execute(
-                insert(provenance).values(
-                    **self._provenance_row(case_id, "link", values["id"], source, now)
-                )
-            )
-            append_event(
-                conn,
-                self._ws.actor,
-                PendingEvent(
-                    "link.add",
-                    "link",
-                    values["id"],
-                    case_id,
-                    {
-                        "after": {
-                            k: values[k]
-                            for k in (
-                                "source_id",
-                                "target_id",
-                                "type",
-                                "confidence",
-                                "reliability",
-                                "credibility",
-                                "properties",
-                            )
-                        },
-                        "source": ProvenanceKind(source.kind).value,
-                    },
-                ),
-            )
+            self._add_link_values_in(conn, case_id, values, source, now)
         return self.get_link(values["id"])
+
+    def add_link_in(
+        self, conn: Connection, case_id: str, spec: LinkSpec, *, source: Source = MANUAL
+    ) -> str:
+        """`add_link` inside the caller's transaction (for changes that add a link together
+        with other rows, e.g. a same-as hypothesis with its evidence); returns the link id."""
+        now = utcnow()
+        values = self._link_values(case_id, spec, now)
+        self._add_link_values_in(conn, case_id, values, source, now)
+        return str(values["id"])
+
+    def _add_link_values_in(
+        self, conn: Connection, case_id: str, values: dict[str, Any], source: Source, now: Any
+    ) -> None:
+        self._require_case(conn, case_id)
+        self._check_endpoints(conn, case_id, {values["source_id"], values["target_id"]})
+        values["row_order"] = self._next_order(conn, links, case_id)
+        conn.execute(insert(links).values(**values))
+        conn.execute(
+            insert(provenance).values(
+                **self._provenance_row(case_id, "link", values["id"], source, now)
+            )
+        )
+        append_event(
+            conn,
+            self._ws.actor,
+            PendingEvent(
+                "link.add",
+                "link",
+                values["id"],
+                case_id,
+                {
+                    "after": {
+                        k: values[k]
+                        for k in (
+                            "source_id",
+                            "target_id",
+                            "type",
+                            "confidence",
+                            "reliability",
+                            "credibility",
+                            "properties",
+                        )
+                    },
+                    "source": ProvenanceKind(source.kind).value,
+                },
+            ),
+        )
 
     def add_links_bulk(
         self,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -394,4 +395,147 @@ directory_entries = Table(
     Column("note", Text, nullable=False),
     Column("added_by", String(200), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
+)
+
+# ---- 0005 evidence locker (tables of migration 0005 go below this line) ----
+
+# One row per evidence item written since 0005 (older rows are backfilled as unverified
+# originals): what kind of item it is, its place in the original -> working copy ->
+# production lineage, and the result of the last integrity check (a mismatch blocks export).
+evidence_details = Table(
+    "evidence_details",
+    metadata,
+    Column("evidence_id", String(ID), ForeignKey("evidence.id"), primary_key=True),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # file | web_capture | derived
+    Column("copy_type", String(12), nullable=False),  # original | working | production
+    Column("parent_id", String(ID), ForeignKey("evidence.id")),
+    Column("derivation", String(40)),
+    Column("integrity", String(12), nullable=False),  # unverified | ok | mismatch | missing
+    Column("integrity_detail", Text, nullable=False),
+    Column("checked_at", UTCDateTime),
+    Column("thumbnail_png", LargeBinary),
+    Index("ix_evidence_details_parent", "parent_id"),
+    Index("ix_evidence_details_case_integrity", "case_id", "integrity"),
+)
+
+# The chain of custody, append-only (SQLite triggers refuse UPDATE and DELETE); every row
+# has its twin in audit_events (same transaction, `audit_seq`).
+custody_events = Table(
+    "custody_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("evidence_id", String(ID), ForeignKey("evidence.id"), nullable=False),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("hash_before", String(64)),
+    Column("hash_after", String(64)),
+    Column("integrity", String(12)),
+    Column("detail", JSON, nullable=False),
+    Column("audit_seq", BigInteger, nullable=False),
+    Index("ix_custody_events_evidence", "evidence_id", "id"),
+)
+
+# Evidence supports / contradicts / mentions an entity or a link.
+evidence_links = Table(
+    "evidence_links",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("evidence_id", String(ID), ForeignKey("evidence.id"), nullable=False),
+    Column("object_type", String(12), nullable=False),  # entity | link
+    Column("object_id", String(ID), nullable=False),
+    Column("relation", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_evidence_links_evidence", "evidence_id"),
+    Index("ix_evidence_links_object", "object_id"),
+    Index("ix_evidence_links_unique", "evidence_id", "object_id", "relation", unique=True),
+)
+
+# Text extracted from each item (page text, document text, e-mail body) for full-text
+# search; migration 0006 indexes it with triggers, so keep the name and the columns.
+evidence_text = Table(
+    "evidence_text",
+    metadata,
+    Column("evidence_id", String(ID), ForeignKey("evidence.id"), primary_key=True),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+# ---- 0006 full-text search (tables of migration 0006 go below this line) ----
+
+# One searchable document per case, entity (or note) and evidence item, kept in step by
+# SQLite triggers (migration 0006); `search_fts` (FTS5 trigram, external content, not
+# declared here because it is a virtual table) indexes `text`. `size` is len(text), so the
+# search can tell from the covering case index how much text one case holds.
+search_docs = Table(
+    "search_docs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(ID), nullable=False),
+    Column("kind", String(12), nullable=False),  # case | entity | note | evidence
+    Column("source", String(20), nullable=False),  # cases | entities | evidence
+    Column("ref_id", String(ID), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Index("ix_search_docs_source_ref", "source", "ref_id", unique=True),
+    Index("ix_search_docs_case", "case_id", "kind", "size"),
+    sqlite_autoincrement=True,  # ids are never reused: "id <= indexed_upto" means indexed
+)
+
+# Up to which search_docs id the FTS index is written (it catches up once per audited
+# transaction; see migration 0006).
+search_index_state = Table(
+    "search_index_state",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("indexed_upto", BigInteger, nullable=False),
+)
+
+# ---- 0007 graph merges (tables of migration 0007 go below this line) ----
+
+# Entity merges (workbench/graph/merge.py): what was merged into what, and a JSON snapshot of
+# every row the merge changed or removed (the duplicates, the kept entity before and after,
+# re-pointed link ends, moved provenance and evidence links), so unmerge restores them.
+graph_merges = Table(
+    "graph_merges",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("case_id", String(ID), ForeignKey("cases.id"), nullable=False),
+    Column("keep_id", String(ID), nullable=False),
+    Column("duplicate_ids", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # merged | unmerged
+    Column("merged_by", String(200), nullable=False),
+    Column("merged_at", UTCDateTime, nullable=False),
+    Column("unmerged_by", String(200)),
+    Column("unmerged_at", UTCDateTime),
+    Column("snapshot", JSON, nullable=False),
+    Column("snapshot_sha256", String(64), nullable=False),
+    Index("ix_graph_merges_case", "case_id", "merged_at"),
+    Index("ix_graph_merges_keep", "keep_id"),
+)
+
+# ---- 0008 import mappings (tables of migration 0008 go below this line) ----
+
+# Named column mappings of the tabular import (workbench/tabular/): a back-end export format
+# is mapped once and reused across cases, so they belong to the workspace, not to a case.
+import_mappings = Table(
+    "import_mappings",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_import_mappings_name", "name", unique=True),
 )

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 # Kept in step with versions/ by tests/store/test_migrations.py; lets a workspace at head open
 # without importing Alembic at all (start-up time).
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 
 

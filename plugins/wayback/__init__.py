@@ -1,0 +1,1 @@
+"""Built-in source `wayback` (loaded by path by the plugin host; see plugin.toml)."""

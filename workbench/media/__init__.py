@@ -1,0 +1,1 @@
+"""Media metadata readers (EXIF of images); no Qt, no network."""
