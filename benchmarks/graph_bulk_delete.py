@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from core_bulk import TYPES, value_for  # the same synthetic case as the bulk-insert benchmark
 from sqlalchemy import select
 
 from workbench.audit import verify_chain
@@ -20,20 +21,6 @@ from workbench.store.graph import EntitySpec, LinkSpec
 from workbench.store.graph_bulk import delete_entities, restore_entities
 from workbench.store.schema import entities, links, provenance
 from workbench.store.workspace import Workspace
-
-TYPES = ["account", "ip", "person", "email", "phone", "url"]
-
-
-def value_for(entity_type: str, index: int) -> str:
-    if entity_type == "ip":
-        return f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
-    if entity_type == "email":
-        return f"user{index}@example.org"
-    if entity_type == "phone":
-        return f"+4420794{index:05d}"
-    if entity_type == "url":
-        return f"https://example.org/p/{index}"
-    return f"{entity_type}{index}"
 
 
 def _dump(ws: Workspace, case_id: str) -> tuple[list[tuple[object, ...]], ...]:
