@@ -259,6 +259,14 @@ class Actions:
             "Case summary as PDF, HTML, Markdown or JSON, with redaction profiles and a preview",
         )
         self.report.setIconText("Report")
+        self.letter = mk(
+            "Response &letter…",
+            "mail",
+            "Ctrl+Shift+L",
+            w.show_letter_dialog,
+            "Letter to the requester (disclosure, decline, more information, preservation) "
+            "in four languages, with a preview",
+        )
         self.about = mk(
             "&About OSINT Workbench", "info", None, w.show_about, "Version and licences"
         )
@@ -326,7 +334,7 @@ class Actions:
         sources_menu.addActions([self.offline_mode, w.runs_dock.toggleViewAction()])
         report_menu = bar.addMenu("&Report")  # issue 8
         report_menu.setObjectName("reportMenu")
-        report_menu.addAction(self.report)
+        report_menu.addActions([self.report, self.letter])
         view_menu = bar.addMenu("&View")
         view_menu.setObjectName("viewMenu")
         view_menu.addActions(
@@ -398,6 +406,7 @@ class Actions:
         if self.export_json is not None:
             self.export_json.setEnabled(has_case)
         self.report.setEnabled(has_case)  # issue 8
+        self.letter.setEnabled(has_case)
         if hasattr(self, "graph_menu"):
             self.graph_menu.menuAction().setEnabled(has_case)  # issue 9
         exchange_menu.update_state(self, has_case)  # exchange (issue 8)

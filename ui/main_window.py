@@ -440,6 +440,15 @@ class MainWindow(QMainWindow):
         dialog = ReportDialog(self.ws, case.id, case.reference, self)
         dialog.exec()
 
+    def show_letter_dialog(self) -> None:
+        if self.session is None:
+            return
+        from ui.report.letter_dialog import LetterDialog
+
+        case = self.session.case
+        dialog = LetterDialog(self.ws, case.id, case.reference, self)
+        dialog.exec()
+
     # ---- export ---------------------------------------------------------------------------
     @staticmethod
     def can_export_json() -> bool:

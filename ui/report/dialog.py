@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -25,15 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.report.common import FORMATS, LANGUAGES, SUFFIX, ask_save_path, register_pdf_writer
 from ui.workers import run_in_background
-from workbench.report import ReportOptions, build_context, generate_report, set_pdf_renderer
+from workbench.report import ReportOptions, build_context, generate_report
 from workbench.report.context import SECTIONS
 from workbench.report.redact import PROFILE_TEXT
 from workbench.report.render import GRAPH_IMAGE, graph_svg, render_html
 from workbench.store.workspace import Workspace
 
-FORMATS = [("PDF", "pdf"), ("HTML", "html"), ("Markdown", "md"), ("JSON", "json")]
-LANGUAGES = [("English", "en"), ("日本語", "ja"), ("Español", "es"), ("Português", "pt")]
 SECTION_TEXT = {
     "escalation": "Escalation",
     "verification": "Verification",
@@ -47,7 +45,6 @@ SECTION_TEXT = {
     "communications": "Communications",
     "audit": "Audit excerpt",
 }
-SUFFIX = {"pdf": "pdf", "html": "html", "md": "md", "json": "json"}
 
 
 class ReportDialog(QDialog):
@@ -180,24 +177,19 @@ class ReportDialog(QDialog):
     # ---- save ------------------------------------------------------------------------------
     def save(self) -> None:
         fmt = str(self.format.currentData())
-        suggested = Path.home() / f"{self.reference}-{self.profile.currentData()}.{SUFFIX[fmt]}"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save case report", str(suggested), f"{fmt.upper()} (*.{SUFFIX[fmt]})"
-        )
-        if path:
-            self.save_to(Path(path))
+        name = f"{self.reference}-{self.profile.currentData()}.{SUFFIX[fmt]}"
+        path = ask_save_path(self, "Save case report", name, fmt)
+        if path is not None:
+            self.save_to(path)
 
     def save_to(self, target: Path) -> None:
         fmt = str(self.format.currentData())
         if fmt == "pdf":
-            from ui.report.pdf import prepare_fonts, render_pdf
-
             try:
-                prepare_fonts()  # on the GUI thread; a missing font is reported here
+                register_pdf_writer()  # on the GUI thread; a missing font is reported here
             except Exception as exc:
                 self._failed(exc)
                 return
-            set_pdf_renderer(render_pdf)
         ws, case_id, options = self.ws, self.case_id, self.options()
         self._set_busy(True, f"Writing {target.name}…")
         run_in_background(
