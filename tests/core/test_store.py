@@ -26,6 +26,35 @@ def test_case_create_update_list(ws: Workspace) -> None:
     assert ws.cases.resolve(case.reference.lower()).id == case.id
 
 
+
+def test_next_reference_follows_the_highest_number_not_the_count(ws: Workspace) -> None:
+    """A case arriving from another workspace keeps its reference (WB-2026-0003 in a
+    workspace that holds one case); the next local case must not collide with it, and
+    numbers past 9999 keep counting."""
+    from sqlalchemy import update
+
+    from workbench.store.schema import cases
+
+    first = ws.cases.create("First")
+    prefix = first.reference.rsplit("-", 1)[0] + "-"
+    imported = ws.cases.create("Arrived from an archive")
+    with ws.write() as conn:
+        conn.execute(
+            update(cases).where(cases.c.id == imported.id).values(reference=prefix + "0003")
+        )
+    assert ws.cases.create("Next").reference == prefix + "0004"
+    with ws.write() as conn:
+        conn.execute(
+            update(cases).where(cases.c.id == imported.id).values(reference=prefix + "9999")
+        )
+    assert ws.cases.create("Past four digits").reference == prefix + "10000"
+    assert ws.cases.create("And on").reference == prefix + "10001"
+    with ws.write() as conn:  # a reference that does not follow the pattern is ignored
+        conn.execute(
+            update(cases).where(cases.c.id == first.id).values(reference=prefix + "x-legacy")
+        )
+    assert ws.cases.create("Still counting").reference == prefix + "10002"
+
 @pytest.mark.parametrize(
     "changes, fragment",
     [

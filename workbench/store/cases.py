@@ -128,11 +128,22 @@ class CaseRepository:
 
     @staticmethod
     def _next_reference(conn: Any, year: int) -> str:
+        """One more than the highest WB-<year>-<number> in the workspace (not the count of
+        cases: a case restored from another workspace keeps its reference, and numbers go
+        past 9999). The longest, then greatest, reference is the highest number."""
         prefix = f"WB-{year}-"
-        count = conn.execute(
-            select(func.count()).select_from(cases).where(cases.c.reference.like(prefix + "%"))
-        ).scalar_one()
-        return f"{prefix}{count + 1:04d}"
+        rows = conn.execute(
+            select(cases.c.reference)
+            .where(cases.c.reference.like(prefix + "%"))
+            .order_by(func.length(cases.c.reference).desc(), cases.c.reference.desc())
+        )
+        highest = 0
+        for (reference,) in rows:
+            number = reference[len(prefix) :]
+            if number.isascii() and number.isdigit():
+                highest = int(number)
+                break
+        return f"{prefix}{highest + 1:04d}"
 
     def update(self, case_id: str, **changes: Any) -> Case:
         with self._ws.write() as conn:
