@@ -183,6 +183,14 @@ class Actions:
             "Capture a web page into the open case as WARC evidence (hashed, chain of custody)",
         )
         self.capture_url.setIconText("Capture URL")
+        self.capture_entity = mk(
+            "Capture &page as evidence",
+            "globe",
+            None,
+            self.evidence.capture_selected_entity,
+            "Capture the page this URL entity names (for example a Wayback Machine snapshot) "
+            "as WARC evidence linked to the entity",
+        )
         self.add_evidence = mk(
             "Add e&vidence…",
             "paperclip",
@@ -376,8 +384,12 @@ class Actions:
 
     def context_menu(self) -> QMenu:
         menu = QMenu(self.window)
-        if self.window.session is not None and self.window.session.selection.kind == "entity":
+        session = self.window.session
+        entity_id = session.selection.entity_id() if session is not None else None
+        if session is not None and entity_id is not None:
             menu.addMenu(self.window.sources.run_menu(menu))
+            if session.ws.graph.get_entity(entity_id).type == "url":
+                menu.addAction(self.capture_entity)
             menu.addSeparator()
         menu.addActions([self.edit, self.add_link, self.copy_value])
         menu.addSeparator()

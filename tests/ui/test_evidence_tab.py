@@ -193,3 +193,25 @@ def test_evidence_menu_actions(make_window, ws, qtbot) -> None:  # type: ignore[
     qtbot.waitUntil(lambda: tab.job is None, timeout=10000)
     assert all(r[1] is not None and r[1].integrity.value == "ok" for r in
                (tab.model.row(i) for i in range(tab.model.rowCount())))  # fmt: skip
+
+
+def test_capture_the_page_of_a_url_entity_from_its_context_menu(make_window, ws, qtbot, site: str) -> None:  # type: ignore[no-untyped-def]
+    """A Wayback snapshot or profile URL found by a source is captured from the entity's
+    context menu and the capture is linked to that entity; other entities do not offer it."""
+    window = make_window(ws)
+    window.open_sample_case()
+    session = window.session
+    account = ws.graph.resolve_entity(session.case_id, "account:nightowl_rin")
+    session.selection.select("entity", account.id)
+    assert window.acts.capture_entity not in window.acts.context_menu().actions()
+    snapshot = ws.graph.add_entity(session.case_id, "url", site)
+    session.selection.select("entity", snapshot.id)
+    assert window.acts.capture_entity in window.acts.context_menu().actions()
+    window.acts.capture_entity.trigger()
+    tab = window.case_view.existing_tab(EVIDENCE)
+    assert isinstance(tab, EvidenceTab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 4 and tab.job is None, timeout=10000)
+    captured = tab.model.row(3)[0]
+    assert captured.mime_type == "application/warc" and captured.source_url == site
+    links = ws.evidence.evidence_for(snapshot.id)
+    assert [(x.evidence_id, x.relation.value) for x in links] == [(captured.id, "supports")]

@@ -39,6 +39,18 @@ class EvidenceCommands:
         if (tab := self._tab()) is not None:
             tab.focus_address()
 
+    def capture_selected_entity(self) -> None:
+        """Capture the page of the selected `url` entity and link it to the entity."""
+        session = self.window.session
+        entity_id = session.selection.entity_id() if session is not None else None
+        if session is None or entity_id is None:
+            return
+        entity = session.ws.graph.get_entity(entity_id)
+        if entity.type != "url":
+            return
+        if (tab := self._tab()) is not None:
+            tab.capture_for_entity(entity.id, entity.value)
+
     def add_evidence(self) -> None:
         if (tab := self._tab()) is not None:
             tab.add_files_dialog()

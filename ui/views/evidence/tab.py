@@ -254,7 +254,13 @@ class EvidenceTab(QWidget):
         self.address.setFocus()
         self.address.selectAll()
 
-    def capture(self, allow_hosts: tuple[str, ...] = ()) -> None:
+    def capture_for_entity(self, entity_id: str, url: str) -> None:
+        """Capture the page a `url` entity names (a Wayback snapshot, a profile) and link the
+        capture to that entity as supporting evidence."""
+        self.address.setText(url)
+        self.capture(link_to=entity_id)
+
+    def capture(self, allow_hosts: tuple[str, ...] = (), link_to: str | None = None) -> None:
         from workbench.capture import CaptureOptions, capture_url, normalise_url
         from workbench.capture.fetch import CaptureEgressDenied
 
@@ -268,9 +274,12 @@ class EvidenceTab(QWidget):
 
         def work(cancel: CancelToken, say: Callable[[str], None]) -> Any:
             try:
-                return capture_url(self.ws, case_id, url, options, cancel=cancel, progress=say)
+                item = capture_url(self.ws, case_id, url, options, cancel=cancel, progress=say)
             except CaptureEgressDenied as exc:
                 return exc
+            if link_to is not None:
+                self.ws.evidence.link(item.id, link_to, "supports")
+            return item
 
         def done(result: Any) -> None:
             if isinstance(result, CaptureEgressDenied):
@@ -279,7 +288,7 @@ class EvidenceTab(QWidget):
                     f"{result}\n\nCapture again and follow it to {result.host}?",
                 )  # fmt: skip
                 if answer == QMessageBox.StandardButton.Yes:
-                    self.capture((*allow_hosts, result.host))
+                    self.capture((*allow_hosts, result.host), link_to)
                 return
             self.address.clear()
             self._collected(result.id)
