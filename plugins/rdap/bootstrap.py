@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from workbench.sdk import HttpSession, SourceDataError, plugin_cache_dir, resource
+from workbench.sdk import HttpSession, SourceDataError, atomic_write, plugin_cache_dir, resource
 
 PLUGIN_ID = "rdap"
 KINDS = ("dns", "ipv4", "ipv6")
@@ -193,21 +191,9 @@ def refresh(http: HttpSession, base: str = IANA_BASE, folder: Path | None = None
     bootstrap = parse_documents(documents, "downloaded from data.iana.org", fetched_at)
     folder.mkdir(parents=True, exist_ok=True)
     for kind in KINDS:
-        _atomic_write(folder / f"{kind}.json", bodies[kind])
+        atomic_write(folder / f"{kind}.json", bodies[kind])
     meta = {"fetched_at": fetched_at, "source": base, "publication": dict(bootstrap.publication)}
-    _atomic_write(folder / META, json.dumps(meta, indent=2).encode("utf-8"))  # written last
+    atomic_write(folder / META, json.dumps(meta, indent=2).encode("utf-8"))  # written last
     with _LOCK:
         _LOADED[(str(folder), fetched_at)] = bootstrap
     return bootstrap
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise

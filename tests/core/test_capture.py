@@ -145,6 +145,8 @@ def test_capture_keeps_the_redirect_chain_headers_ip_and_text(ws: Workspace, sit
     assert info["final_url"] == f"{site}/post/7733019" and info["status"] == 200
     assert [hop["status"] for hop in info["redirect_chain"]] == [301, 302, 200]
     assert info["server_ip"] == "127.0.0.1"
+    assert info["server_port"] == int(site.rsplit(":", 1)[1])
+    assert [hop["server_ip"] for hop in info["redirect_chain"]] == ["127.0.0.1"] * 3
     assert info["payload_sha256"] == hashlib.sha256(PAGE).hexdigest()
     assert info["captured_at"].endswith("Z")
     collector = item.metadata["collector"]
@@ -153,8 +155,13 @@ def test_capture_keeps_the_redirect_chain_headers_ip_and_text(ws: Workspace, sit
     assert item.metadata["page"]["title"] == "最後の配信"
 
     with stored.open("rb") as stream:
-        kinds = [record.rec_type for record in ArchiveIterator(stream)]
+        records = [
+            (record.rec_type, record.rec_headers.get_header("WARC-IP-Address"))
+            for record in ArchiveIterator(stream)
+        ]
+    kinds = [kind for kind, _ in records]
     assert kinds == ["warcinfo"] + ["request", "response"] * 3 + ["metadata"]
+    assert [ip for kind, ip in records if kind == "response"] == ["127.0.0.1"] * 3
     page = final_response(stored)
     assert page is not None and page.body == PAGE and page.status == 200
     assert ("Set-Cookie", "s=1") in _headers_of(stored, f"{site}/hop")

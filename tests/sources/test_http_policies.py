@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from pathlib import Path
@@ -20,14 +21,14 @@ from workbench.sources.errors import (
     SourceDataError,
     SourceNetworkError,
 )
-from workbench.sources.http import HttpPolicy, PolicySession
+from workbench.sources.http import HttpPolicy, PolicySession, ResponseInfo
 from workbench.sources.ratelimit import HostRateLimiter
 from workbench.sources.results import Query
 from workbench.sources.runner import RunFinished
 from workbench.sources.settings import SettingsStore
 
 from .conftest import probe_plugin
-from .netutil import RawServer, close_first, http_proxy, huge_body, socks5_proxy
+from .netutil import RawServer, close_first, http_proxy, huge_body, read_request, socks5_proxy
 
 
 def session(
@@ -233,6 +234,29 @@ def test_maximum_response_size_stops_a_2gb_body(tmp_path: Path, announce: bool) 
         assert raw.bytes_sent < 64 * 1024**2  # a few socket buffers, never the 2 GiB
 
 
+@pytest.mark.parametrize("announce", [True, False], ids=["content-length", "streamed"])
+def test_maximum_response_size_stops_a_redirect_body_too(tmp_path: Path, announce: bool) -> None:
+    total, chunk = 2 * 1024**3, b"x" * 65536
+
+    def redirect_with_huge_body(conn: socket.socket, server: RawServer) -> None:
+        read_request(conn)
+        head = b"HTTP/1.1 302 Found\r\nLocation: /next\r\n"
+        head += f"Content-Length: {total}\r\n".encode() if announce else b"Connection: close\r\n"
+        conn.sendall(head + b"\r\n")
+        while server.bytes_sent < total:
+            conn.sendall(chunk)
+            server.bytes_sent += len(chunk)
+
+    with RawServer(redirect_with_huge_body) as raw:
+        http = session(tmp_path, raw.url, max_response_bytes=1_048_576)
+        started = time.monotonic()
+        with pytest.raises(ResponseTooLarge, match=r"2\.0 GiB|more than 1\.0 MiB"):
+            http.get("http://probe.test/huge", allow_redirects=False)
+        assert time.monotonic() - started < 3
+        time.sleep(0.2)
+        assert raw.bytes_sent < 64 * 1024**2  # the redirect's body is capped like any other
+
+
 def test_cancellation_stops_a_run_within_one_second(server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/slow").respond_with_handler(slow(10))
     info = probe_plugin(tmp_path / "plugins", request_timeout=30)
@@ -271,3 +295,105 @@ def test_secrets_in_query_strings_never_reach_messages(server: HTTPServer, tmp_p
     with pytest.raises(EgressDenied) as caught:
         http.get("http://other.test/x", params={"key": "TOPSECRET"})
     assert "TOPSECRET" not in str(caught.value)
+
+
+def _chain(conn: socket.socket, server: RawServer) -> None:
+    """/start redirects to /page; /page is busy (503) once, then answers with two cookies."""
+    request = read_request(conn)
+    server.requests.append(request)
+    if request.startswith(b"GET /start "):
+        conn.sendall(
+            b"HTTP/1.1 302 Found\r\nLocation: /page?x=1\r\nContent-Length: 5\r\n"
+            b"Connection: close\r\n\r\nmoved"
+        )
+    elif sum(r.startswith(b"GET /page") for r in server.requests) == 1:
+        conn.sendall(
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 4\r\n"
+            b"Connection: close\r\n\r\nbusy"
+        )
+    else:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+            b"Content-Length: 4\r\nConnection: close\r\n\r\ndone"
+        )
+
+
+def test_on_response_reports_every_response_with_its_peer_address(tmp_path: Path) -> None:
+    seen: list[ResponseInfo] = []
+    with RawServer(_chain) as raw:
+        http = session(tmp_path, raw.url, max_retries=2, retry_backoff=0.01)
+        response = http.get(
+            "http://probe.test/start",
+            headers={"Authorization": "Bearer TOPSECRET"},
+            on_response=seen.append,
+        )
+    assert response.text == "done" and response.history == (302,)
+    assert [(i.status, i.reason) for i in seen] == [
+        (302, "Found"),
+        (503, "Service Unavailable"),  # the attempt that was retried is reported too
+        (200, "OK"),
+    ]
+    for info in seen:
+        assert info.peer == ("127.0.0.1", raw.port)  # the server's end, not this machine's
+        assert info.method == "GET" and info.http_version == "HTTP/1.1" and not info.tls
+        assert ("Host", "probe.test") in info.request_headers
+        assert ("Authorization", "[removed]") in info.request_headers
+    assert [i.url for i in seen] == ["http://probe.test/start"] + ["http://probe.test/page?x=1"] * 2
+    assert seen[-1].request_target == "/page?x=1"
+    cookies = [v for k, v in seen[-1].response_headers if k.lower() == "set-cookie"]
+    assert cookies == ["a=1", "b=2"]
+    assert "TOPSECRET" not in repr(seen)
+    assert all(b"Bearer TOPSECRET" in r for r in raw.requests)  # sent as given, only hidden
+
+
+def test_on_response_sees_only_what_the_policies_let_through(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/jump").respond_with_data(
+        "", status=302, headers={"Location": "http://elsewhere.test/"}
+    )
+    server.expect_request("/big").respond_with_data("x" * 5000)
+    server.expect_request("/hello").respond_with_data("hi")
+    seen: list[ResponseInfo] = []
+    http = session(tmp_path, server.url_for("/"), cache_ttl=60)
+
+    with pytest.raises(EgressDenied, match=r"elsewhere\.test"):
+        http.get("http://probe.test/jump", on_response=seen.append)
+    assert [i.status for i in seen] == [302]  # the hop to the undeclared host was not sent
+    with pytest.raises(ResponseTooLarge):
+        http.get("http://probe.test/big", max_bytes=1000, on_response=seen.append)
+    assert len(seen) == 1  # a refused body is never reported
+    with pytest.raises(OfflineError):
+        session(tmp_path, server.url_for("/"), offline=True).get(
+            "http://probe.test/hello", on_response=seen.append
+        )
+    assert http.get("http://probe.test/hello", on_response=seen.append).text == "hi"
+    assert http.get("http://probe.test/hello", on_response=seen.append).from_cache
+    assert [i.status for i in seen] == [302, 200]  # the cached answer sent nothing
+    assert seen[-1].peer == ("127.0.0.1", server.port)
+
+
+def test_on_response_waits_for_the_hosts_rate_limit(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/hello").respond_with_data("hi")
+    called_at: list[float] = []
+    http = session(tmp_path, server.url_for("/"), min_interval=0.3)
+    for _ in range(2):
+        http.get(
+            "http://probe.test/hello", on_response=lambda _info: called_at.append(time.monotonic())
+        )
+    assert len(called_at) == 2 and called_at[1] - called_at[0] >= 0.25
+
+
+def test_on_response_errors(server: HTTPServer, tmp_path: Path) -> None:
+    server.expect_request("/hello").respond_with_data("hi", status=503)
+    http = session(tmp_path, server.url_for("/"), max_retries=3, retry_backoff=0.01)
+    with pytest.raises(TypeError, match="on_response must be a function taking a ResponseInfo"):
+        http.get("http://probe.test/hello", on_response="print")  # type: ignore[arg-type]
+    assert not server.log  # refused before anything was sent
+
+    def refuse(info: ResponseInfo) -> None:
+        raise RuntimeError(f"recorder full at {info.status}")
+
+    with pytest.raises(RuntimeError, match="recorder full at 503"):
+        http.get("http://probe.test/hello", on_response=refuse)
+    assert len(server.log) == 1  # the callback's error ends the request: no retry

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 import workbench.sdk as sdk
-from workbench.sdk.testing import make_host
+from plugins.rdap import bootstrap as rdap_bootstrap
+from workbench.sdk.testing import loopback_router, make_host
+from workbench.sources import cache as response_cache
 from workbench.sources.errors import SettingsError
+from workbench.sources.http import HttpPolicy, PolicySession
+from workbench.sources.ratelimit import HostRateLimiter
 from workbench.sources.results import Query
 from workbench.sources.settings import SETTINGS_VERSION, SettingsStore
 
@@ -100,3 +106,70 @@ def test_builtin_plugins_import_only_the_sdk_from_workbench() -> None:
                 if n.startswith("workbench") and n != "workbench.sdk"
             ]
     assert not offenders
+
+
+def test_atomic_write_replaces_a_file_in_one_step(tmp_path: Path) -> None:
+    target = tmp_path / "list.json"
+    sdk.atomic_write(target, b"old")
+    sdk.atomic_write(str(target), b'{"new": true}')
+    assert target.read_bytes() == b'{"new": true}'
+    assert [p.name for p in tmp_path.iterdir()] == ["list.json"]  # no temporary file left
+    assert response_cache.atomic_write is sdk.atomic_write  # one implementation for all
+
+
+def test_atomic_write_refuses_bad_input_with_a_clear_error(tmp_path: Path) -> None:
+    target = tmp_path / "list.json"
+    target.write_bytes(b"old")
+    with pytest.raises(TypeError, match=r"needs bytes to write to list\.json, not str.*encode"):
+        sdk.atomic_write(target, "text")  # type: ignore[arg-type]
+    with pytest.raises(FileNotFoundError, match=r"the folder .*missing does not exist"):
+        sdk.atomic_write(tmp_path / "missing" / "list.json", b"data")
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        sdk.atomic_write(tmp_path, b"data")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["list.json"]
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace"])
+def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    target = tmp_path / "list.json"
+    target.write_bytes(b"old")
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, failing, disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        sdk.atomic_write(target, b"new" * 1000)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["list.json"]
+
+
+def test_a_failed_bootstrap_write_keeps_the_previous_download(
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for kind in rdap_bootstrap.KINDS:
+        body = (rdap_bootstrap.bundled_folder() / f"{kind}.json").read_bytes()
+        server.expect_request(f"/rdap/{kind}.json").respond_with_data(body)
+    http = PolicySession(
+        HttpPolicy("rdap", ("data.iana.org",)),
+        limiter=HostRateLimiter(),
+        router=loopback_router(server.url_for("/")),
+    )
+    folder = tmp_path / "bootstrap"
+    first = rdap_bootstrap.refresh(http, folder=folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert set(before) == {"dns.json", "ipv4.json", "ipv6.json", "meta.json"}
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        rdap_bootstrap.refresh(http, folder=folder)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no temp file either
+    assert json.loads(before["meta.json"])["fetched_at"] == first.fetched_at

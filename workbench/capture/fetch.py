@@ -9,7 +9,6 @@ of its own, so each one passes the egress check and is recorded.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,13 +17,15 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from workbench.sources.errors import EgressDenied, OfflineError, SourceNetworkError
-from workbench.sources.http import REDIRECT_STATUSES, PolicySession, describe_url
+from workbench.sources.http import (
+    REDIRECT_STATUSES,
+    PolicySession,
+    ResponseInfo,
+    describe_url,
+)
 from workbench.timeutil import utcnow
 
 MAX_HOPS = 10
-# Sent by `requests` for a proxy with credentials; a secret never reaches the evidence.
-_SECRET_HEADERS = frozenset({"proxy-authorization", "authorization", "cookie"})
-_VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}
 
 
 @dataclass
@@ -78,128 +79,51 @@ class CaptureEgressDenied(EgressDenied):
         super().__init__(text)
 
 
-class _Recorder:
-    """A `requests` response hook: sees each response before its body is read, while the
-    socket is still open (peer address, TLS session)."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def take(self) -> dict[str, Any] | None:
-        seen: dict[str, Any] | None = getattr(self._local, "seen", None)
-        self._local.seen = None
-        return seen
-
-    def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        request = response.request
-        raw = response.raw
-        sock = _socket_of(raw)
-        peer: tuple[Any, ...] | None = None
-        tls: dict[str, Any] = {}
-        if sock is not None:
-            try:
-                peer = sock.getpeername()
-            except OSError:
-                peer = None
-            if hasattr(sock, "version"):
-                tls = _tls_info(sock)
-        headers = list(raw.headers.items()) if raw is not None else []
-        self._local.seen = {
-            "method": request.method or "GET",
-            "target": request.path_url,
-            "request_headers": [
-                (str(k), "[removed]" if str(k).lower() in _SECRET_HEADERS else str(v))
-                for k, v in request.headers.items()
-            ],
-            "response_headers": [(str(k), str(v)) for k, v in headers],
-            "reason": response.reason or "",
-            "version": _VERSIONS.get(getattr(raw, "version", 11), "HTTP/1.1"),
-            "peer": peer,
-            "tls": tls,
-        }
-
-
-def _socket_of(raw: Any) -> Any:
-    try:
-        return raw._fp.fp.raw._sock
-    except AttributeError:
-        pass
-    try:
-        return raw._connection.sock
-    except AttributeError:
-        return None
-
-
-def _tls_info(sock: Any) -> dict[str, Any]:
-    info: dict[str, Any] = {}
-    try:
-        info["version"] = sock.version()
-        cipher = sock.cipher()
-        info["cipher"] = cipher[0] if cipher else None
-        cert = sock.getpeercert() or {}
-        for key in ("subject", "issuer"):
-            if key in cert:
-                info[key] = ", ".join("=".join(pair) for rdn in cert[key] for pair in rdn)
-        for key in ("notBefore", "notAfter", "serialNumber"):
-            if key in cert:
-                info[key] = cert[key]
-    except (OSError, ValueError, AttributeError):
-        pass
-    return info
-
-
 def fetch_chain(session: PolicySession, url: str, headers: dict[str, str]) -> list[Hop]:
     """Every hop from `url` to the final answer (the last hop is the page itself)."""
-    recorder = _Recorder()
-    hooks = session._session.hooks.setdefault("response", [])
-    hooks.append(recorder)
     hops: list[Hop] = []
-    try:
-        current = url
-        for _ in range(MAX_HOPS + 1):
-            hop = Hop(url=current, method="GET", started_at=utcnow())
-            try:
-                response = session.request(
-                    "GET", current, headers=headers, allow_redirects=False, use_cache=False
-                )
-            except SourceNetworkError as exc:
-                raise _explain(exc, current) from exc
-            except EgressDenied as exc:
-                raise CaptureEgressDenied(current, url) from exc
-            except OfflineError as exc:
-                raise OfflineError(
-                    "Offline mode is on, so nothing leaves this machine: the page was not "
-                    "captured. Turn offline mode off (Sources > Work offline, or Sources > "
-                    "Network settings…) and capture again."
-                ) from exc
-            seen = recorder.take() or {}
-            hop.status = response.status
-            hop.body = response.content
-            hop.elapsed = response.elapsed
-            hop.reason = seen.get("reason", "")
-            hop.http_version = seen.get("version", "HTTP/1.1")
-            hop.request_target = seen.get("target") or (urlsplit(current).path or "/")
-            hop.request_headers = _with_host(seen.get("request_headers", []), current)
-            hop.response_headers = seen.get("response_headers") or list(response.headers.items())
-            peer = seen.get("peer")
-            if peer:
-                hop.server_ip, hop.server_port = str(peer[0]), int(peer[1])
-            hop.tls = seen.get("tls", {})
-            hops.append(hop)
-            following = hop.location
-            if following is None:
-                return hops
-            current = following
-        raise SourceNetworkError(f"{describe_url(url)} redirected more than {MAX_HOPS} times.")
-    finally:
-        hooks.remove(recorder)
-
-
-def _with_host(headers: list[tuple[str, str]], url: str) -> list[tuple[str, str]]:
-    """http.client adds the Host header below `requests`; put it back where it was sent."""
-    if any(k.lower() == "host" for k, _ in headers):
-        return headers
-    return [("Host", urlsplit(url).netloc), *headers]
+    current = url
+    for _ in range(MAX_HOPS + 1):
+        hop = Hop(url=current, method="GET", started_at=utcnow())
+        seen: list[ResponseInfo] = []  # one per attempt; the last is the one returned
+        try:
+            response = session.request(
+                "GET",
+                current,
+                headers=headers,
+                allow_redirects=False,
+                use_cache=False,
+                on_response=seen.append,
+            )
+        except SourceNetworkError as exc:
+            raise _explain(exc, current) from exc
+        except EgressDenied as exc:
+            raise CaptureEgressDenied(current, url) from exc
+        except OfflineError as exc:
+            raise OfflineError(
+                "Offline mode is on, so nothing leaves this machine: the page was not "
+                "captured. Turn offline mode off (Sources > Work offline, or Sources > "
+                "Network settings…) and capture again."
+            ) from exc
+        hop.status = response.status
+        hop.body = response.content
+        hop.elapsed = response.elapsed
+        info = seen[-1]  # the session reports every response it returns
+        hop.method = info.method
+        hop.reason = info.reason
+        hop.http_version = info.http_version
+        hop.request_target = info.request_target
+        hop.request_headers = list(info.request_headers)
+        hop.response_headers = list(info.response_headers)
+        if info.peer is not None:
+            hop.server_ip, hop.server_port = info.peer
+        hop.tls = dict(info.tls)
+        hops.append(hop)
+        following = hop.location
+        if following is None:
+            return hops
+        current = following
+    raise SourceNetworkError(f"{describe_url(url)} redirected more than {MAX_HOPS} times.")
 
 
 def _explain(exc: SourceNetworkError, url: str) -> SourceNetworkError:

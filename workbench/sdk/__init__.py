@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.atomicfile import atomic_write
 from workbench.errors import ValidationError
 from workbench.media.exif import ExifInfo, read_exif
 from workbench.sources.api import Context, RunLogger, Source
@@ -31,7 +32,7 @@ from workbench.sources.errors import (
     SourceNetworkError,
 )
 from workbench.sources.evidence_access import EvidenceFile, EvidenceUnavailable
-from workbench.sources.http import HttpResponse, PolicySession
+from workbench.sources.http import HttpResponse, PolicySession, ResponseInfo
 from workbench.sources.manifest import API_VERSION, Manifest
 from workbench.sources.results import (
     EntityResult,
@@ -101,6 +102,7 @@ __all__ = [
     "NoteResult",
     "OfflineError",
     "Query",
+    "ResponseInfo",
     "ResponseTooLarge",
     "Result",
     "RunCancelled",
@@ -109,6 +111,7 @@ __all__ = [
     "SourceDataError",
     "SourceError",
     "SourceNetworkError",
+    "atomic_write",
     "is_valid",
     "normalise",
     "plugin_cache_dir",

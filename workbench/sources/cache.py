@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from workbench.atomicfile import atomic_write
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,14 @@ class ResponseCache:
     ) -> None:
         meta_path, body_path = self._paths(plugin_id, key)
         meta_path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(body_path, content)
+        atomic_write(body_path, content)
         meta = {
             "status": status,
             "headers": dict(headers),
             "sha256": hashlib.sha256(content).hexdigest(),
             "stored_at": time.time(),
         }
-        _atomic_write(meta_path, json.dumps(meta).encode("utf-8"))
+        atomic_write(meta_path, json.dumps(meta).encode("utf-8"))
 
     def clear(self, plugin_id: str | None = None) -> int:
         """Remove cached responses (of one plugin, or all); returns the files removed."""
@@ -89,15 +89,3 @@ class ResponseCache:
                 elif path.is_dir():
                     path.rmdir()
         return removed
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise

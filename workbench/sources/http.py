@@ -8,6 +8,11 @@ capped by the run's deadline; streams the body while checking the size cap, the 
 and the cancel token; and retries connection errors, 429 and 5xx with exponential back-off
 that honours `Retry-After`. Policies protect users from mistakes, not from malice: plugins
 are trusted code (docs/plugins.md).
+
+A caller that must record how each response arrived (web capture writes the server's IP
+address, status line, headers as sent and received, and TLS details into a WARC) passes
+`on_response=` to `request`: the session hands it a `ResponseInfo` for every response it
+read in full, so what is recorded is exactly what went through the policies above.
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 MAX_REDIRECTS = 10
 CONNECT_TIMEOUT_CAP = 10.0
+# Credentials a request may carry (`requests` adds Proxy-Authorization for a proxy URL with a
+# user name); their values never leave the session in a `ResponseInfo`.
+SECRET_REQUEST_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+REMOVED = "[removed]"
+_VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}
 
 _QUERY = re.compile(r"\?[^\s\"']*")
 
@@ -135,6 +145,34 @@ class HttpResponse:
         return self
 
 
+@dataclass(frozen=True)
+class ResponseInfo:
+    """How one response arrived, as seen on its connection: what `request(...,
+    on_response=callback)` hands to `callback` for every response the session read in full.
+
+    The values of `Authorization`, `Proxy-Authorization` and `Cookie` request headers are
+    replaced by "[removed]". `peer` is the address the connection went to: the server's, or
+    the proxy's when a proxy is set; it is None when the server had already closed the
+    connection as its answer arrived (an empty body with `Connection: close`), as the
+    address is read from the open socket, never looked up again. `tls` is empty for plain
+    HTTP.
+    """
+
+    url: str  # as addressed, before any test routing
+    method: str
+    status: int
+    reason: str  # e.g. "Found"
+    http_version: str  # e.g. "HTTP/1.1"
+    request_target: str  # path and query as sent
+    request_headers: tuple[tuple[str, str], ...]  # as sent, Host included
+    response_headers: tuple[tuple[str, str], ...]  # as received, in order, repeats kept
+    peer: tuple[str, int] | None  # (IP address, port)
+    tls: Mapping[str, Any] = field(default_factory=dict)  # version, cipher, certificate
+
+
+ResponseCallback = Callable[[ResponseInfo], None]
+
+
 def describe_url(url: str) -> str:
     """Host and path only: query strings may carry API keys and never reach a message."""
     parts = urlsplit(url)
@@ -170,6 +208,17 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return max(0.0, moment.timestamp() - time.time())
 
 
+class _NoRedirectSession(requests.Session):
+    """`PolicySession` follows redirects itself, one egress-checked hop at a time, so this
+    session never does. Even when told not to follow, `requests` reads a redirect's whole
+    body (to prepare `Response.next`) before handing the response back, outside the size
+    cap, the deadline and the cancel token; with no redirect target it leaves the body to
+    `PolicySession`, like any other."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
 class PolicySession:
     """One run's HTTP session. Thread-safe for the plugin's own worker threads."""
 
@@ -193,7 +242,7 @@ class PolicySession:
         self.hosts_contacted: set[str] = set()
         self.requests_sent = 0
         self.cache_hits = 0
-        self._session = requests.Session()
+        self._session = _NoRedirectSession()
         self._session.trust_env = policy.proxy == "system"
         if policy.proxy and policy.proxy != "system":
             self._session.proxies = {"http": policy.proxy, "https": policy.proxy}
@@ -268,10 +317,22 @@ class PolicySession:
         use_cache: bool = True,
         max_bytes: int | None = None,
         expected_statuses: Collection[int] = (),
+        on_response: ResponseCallback | None = None,
     ) -> HttpResponse:
         """Send one request under the run's policies. `expected_statuses` are answers that
         mean something to the plugin (e.g. a site that says "no such user" with a 500) and
-        are returned at once instead of being retried."""
+        are returned at once instead of being retried.
+
+        `on_response`, when given, is called on this thread with a `ResponseInfo` for each
+        response read in full, in order: every redirect hop and every attempt that is then
+        retried. It is not called for an answer from the cache (nothing was sent) nor for a
+        response a policy refused (too large, too slow, cancelled). An exception it raises
+        ends the request and reaches the caller unchanged."""
+        if on_response is not None and not callable(on_response):
+            raise TypeError(
+                "on_response must be a function taking a ResponseInfo, not "
+                f"{type(on_response).__name__}."
+            )
         method = method.upper()
         if params:
             parts = urlsplit(url)
@@ -307,6 +368,7 @@ class PolicySession:
                 timeout,
                 limit,
                 frozenset(expected_statuses),
+                on_response,
             )
             location = response.headers.get("location")
             if not (allow_redirects and response.status in REDIRECT_STATUSES and location):
@@ -342,6 +404,7 @@ class PolicySession:
         timeout: float | None,
         limit: int,
         expected: frozenset[int] = frozenset(),
+        on_response: ResponseCallback | None = None,
     ) -> HttpResponse:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -353,7 +416,7 @@ class PolicySession:
             error: Exception | None = None
             response: HttpResponse | None = None
             try:
-                response = self._send_once(method, url, headers, body, timeout, limit)
+                response = self._send_once(method, url, headers, body, timeout, limit, on_response)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 error = exc
             except requests.exceptions.ChunkedEncodingError as exc:
@@ -393,6 +456,7 @@ class PolicySession:
         body: bytes | None,
         timeout: float | None,
         limit: int,
+        on_response: ResponseCallback | None = None,
     ) -> HttpResponse:
         parts = urlsplit(url)
         send_url = url
@@ -419,6 +483,9 @@ class PolicySession:
             allow_redirects=False,
             stream=True,
         )
+        # The body is not read yet, so the connection is still open: its peer and TLS
+        # session can be seen now and never after.
+        info = _response_info(url, raw) if on_response is not None else None
         try:
             declared = raw.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
@@ -443,13 +510,82 @@ class PolicySession:
                     )
         finally:
             raw.close()
-        return HttpResponse(
+        response = HttpResponse(
             url,
             raw.status_code,
             CaseInsensitiveDict(dict(raw.headers)),
             bytes(content),
             time.monotonic() - started,
         )
+        if on_response is not None and info is not None:
+            on_response(info)
+        return response
+
+
+def _response_info(url: str, raw: requests.Response) -> ResponseInfo:
+    request = raw.request
+    received = raw.raw
+    sock = _socket_of(received)
+    peer: tuple[str, int] | None = None
+    tls: dict[str, Any] = {}
+    if sock is not None:
+        try:
+            address = sock.getpeername()
+            peer = (str(address[0]), int(address[1]))
+        except (OSError, TypeError, ValueError, IndexError):
+            peer = None
+        if hasattr(sock, "version"):
+            tls = _tls_info(sock)
+    sent = [
+        (str(k), REMOVED if str(k).lower() in SECRET_REQUEST_HEADERS else str(v))
+        for k, v in request.headers.items()
+    ]
+    if not any(k.lower() == "host" for k, _ in sent):
+        # http.client adds Host below `requests`; put it back where it was sent.
+        sent.insert(0, ("Host", urlsplit(url).netloc))
+    headers = list(received.headers.items()) if received is not None else []
+    return ResponseInfo(
+        url=url,
+        method=request.method or "GET",
+        status=raw.status_code,
+        reason=raw.reason or "",
+        http_version=_VERSIONS.get(getattr(received, "version", 11), "HTTP/1.1"),
+        request_target=request.path_url or (urlsplit(url).path or "/"),
+        request_headers=tuple(sent),
+        response_headers=tuple((str(k), str(v)) for k, v in headers),
+        peer=peer,
+        tls=tls,
+    )
+
+
+def _socket_of(received: Any) -> Any:
+    """The socket under a streamed urllib3 response (plain or TLS), or None."""
+    try:
+        return received._fp.fp.raw._sock
+    except AttributeError:
+        pass
+    try:
+        return received._connection.sock
+    except AttributeError:
+        return None
+
+
+def _tls_info(sock: Any) -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    try:
+        info["version"] = sock.version()
+        cipher = sock.cipher()
+        info["cipher"] = cipher[0] if cipher else None
+        cert = sock.getpeercert() or {}
+        for key in ("subject", "issuer"):
+            if key in cert:
+                info[key] = ", ".join("=".join(pair) for rdn in cert[key] for pair in rdn)
+        for key in ("notBefore", "notAfter", "serialNumber"):
+            if key in cert:
+                info[key] = cert[key]
+    except (OSError, ValueError, AttributeError):
+        pass
+    return info
 
 
 def _iter_chunks(raw: requests.Response) -> Iterator[bytes]:
@@ -498,6 +634,8 @@ __all__ = [
     "HttpPolicy",
     "HttpResponse",
     "PolicySession",
+    "ResponseCallback",
+    "ResponseInfo",
     "RunCancelled",
     "describe_url",
     "host_matches",
