@@ -9,6 +9,7 @@ peak at 1M rows is close to the peak at 250k.
 
 Target (issue 4): 1M rows (about 100 MB) at >= 50k rows/s, memory flat as the file grows.
 Usage: python benchmarks/tabular_import.py [--rows 1000000] [--sizes 250000,1000000]
+                                           [--mode aggregate|each_row]
        python benchmarks/tabular_import.py --small        (CI: 20k rows)
 """
 
@@ -99,14 +100,16 @@ def _status(field: str) -> int:
     return 0
 
 
-def child(rows: int, folder: Path) -> dict[str, float]:
+def child(rows: int, folder: Path, mode: str) -> dict[str, float]:
     from workbench.store.workspace import Workspace
     from workbench.tabular.importer import import_table
     from workbench.tabular.mapping import TableMapping
 
     export = folder / f"export_{rows}.csv"
     size = generate(export, rows)
-    mapping = TableMapping.from_dict(MAPPING)
+    spec = json.loads(json.dumps(MAPPING))
+    spec["links"][0]["mode"] = mode
+    mapping = TableMapping.from_dict(spec)
     with Workspace.open(folder / f"ws_{rows}") as ws:
         case = ws.cases.create(f"Import benchmark {rows} rows")
         before = _status("VmRSS")
@@ -134,11 +137,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="the largest size")
     parser.add_argument("--sizes", help="comma-separated sizes (default: rows/4 and rows)")
     parser.add_argument("--small", action="store_true", help="CI size: 5k and 20k rows")
+    parser.add_argument(
+        "--mode",
+        choices=("aggregate", "each_row"),
+        default="aggregate",
+        help="link mode: one link per pair with first/last seen and count (default), or one "
+        "link per row",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.folder)))
+        print(json.dumps(child(args.child, args.folder, args.mode)))
         return
     top = 20_000 if args.small else args.rows
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [top // 4, top]
@@ -146,7 +156,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wb-tabular-") as folder:
         for rows in sizes:
             done = subprocess.run(
-                [sys.executable, __file__, "--child", str(rows), "--folder", folder],
+                [
+                    *(sys.executable, __file__, "--child", str(rows), "--folder", folder),
+                    "--mode",
+                    args.mode,
+                ],
                 check=True,
                 capture_output=True,
                 text=True,

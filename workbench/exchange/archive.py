@@ -211,10 +211,12 @@ def create_archive(
         for name, payload in (("manifest.json", manifest_bytes), ("case.json.gz", packed)):
             sink.write(_header(name, len(payload)) + payload + _pad(len(payload)))
         done += len(packed)
-        for sha, size in blobs.items():
-            sink.write(_header(f"blobs/{sha}", size))
-            done = _copy_blob(ws, sha, size, sink, done, total, progress, cancelled)
-            sink.write(_pad(size))
+        with ThreadPoolExecutor(2) as hasher:
+            ahead = _HashAhead(ws, list(blobs), hasher, cancelled or (lambda: False))
+            for sha, size in blobs.items():
+                sink.write(_header(f"blobs/{sha}", size))
+                done = _copy_blob(ws, sha, size, sink, ahead, done, total, progress, cancelled)
+                sink.write(_pad(size))
         sink.write(b"\0" * (tarfile.BLOCKSIZE * 2))
         if encrypter is not None:
             encrypter.close()
@@ -232,24 +234,48 @@ def create_archive(
     return report
 
 
+class _HashAhead:
+    """Re-hashes evidence blobs on two threads while the main thread copies them (SHA-256
+    releases the GIL). At most the blob being copied and the next one are hashed ahead, so
+    the hashing reads what the copy reads, from the page cache, and never runs far ahead."""
+
+    def __init__(
+        self, ws: Workspace, shas: list[str], pool: ThreadPoolExecutor, stop: Callable[[], bool]
+    ):
+        self.ws, self.shas, self.pool, self.stop = ws, shas, pool, stop
+        self.futures: dict[str, Future[tuple[str, int]]] = {}
+        self.next = 0
+
+    def digest(self, sha: str) -> Future[tuple[str, int]]:
+        """The hash of `sha` (the blob about to be copied); queues the blob after it."""
+        while self.next < len(self.shas) and (sha not in self.futures or len(self.futures) < 2):
+            queued = self.shas[self.next]
+            path = self.ws.blobs.path_for(queued)
+            self.futures[queued] = self.pool.submit(_hash_file, path, self.stop)
+            self.next += 1
+        return self.futures.pop(sha)
+
+
 def _copy_blob(
     ws: Workspace,
     sha: str,
     size: int,
     sink: Any,
+    ahead: _HashAhead,
     done: int,
     total: int,
     progress: Progress | None,
     cancelled: Cancelled | None,
 ) -> int:
-    """Copy one blob into the archive while a second thread re-hashes it (SHA-256 releases
-    the GIL), so checking the evidence costs little wall time. Unencrypted archives copy in
-    the kernel and hash the page cache through mmap; encrypted ones read 1 MiB chunks."""
+    """Copy one blob into the archive while other threads re-hash it, so checking the
+    evidence costs little wall time. Unencrypted archives copy in the kernel and hash the
+    page cache through mmap; encrypted ones read 1 MiB chunks and hash each beside the
+    encryption."""
     path = ws.blobs.path_for(sha)
     stop = cancelled or (lambda: False)
-    with path.open("rb") as source, ThreadPoolExecutor(1) as hasher:
+    with path.open("rb") as source:
         if isinstance(sink, _FdSink):
-            hashed = hasher.submit(_hash_file, path, stop)
+            hashed = ahead.digest(sha)
             copied = 0
             while copied < size:
                 if stop():
@@ -262,7 +288,8 @@ def _copy_blob(
                     progress(done + copied, total)
             digest, _ = hashed.result()
         else:
-            digest, copied = _copy_chunks(source, sink, hasher, done, total, progress, stop)
+            with ThreadPoolExecutor(1) as ordered:  # one thread: the updates stay in order
+                digest, copied = _copy_chunks(source, sink, ordered, done, total, progress, stop)
     if copied != size or digest != sha:
         raise IntegrityError(
             f"Evidence blob {sha[:12]}... changed on disk (it now hashes to {digest[:12]}..., "
