@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench import __version__
+from workbench.atomicfile import atomic_text
 from workbench.audit import iter_events, verify_chain
 from workbench.store.workspace import Workspace
 from workbench.timeutil import to_iso, utcnow
@@ -61,11 +62,9 @@ def export_case_json(ws: Workspace, case_id: str) -> dict[str, Any]:
 def write_case_json(ws: Workspace, case_id: str, target: Path) -> Path:
     """Write atomically: a temporary file next to the target, renamed when complete."""
     data = export_case_json(ws, case_id)
-    temp = target.with_name(target.name + ".partial")
-    with temp.open("w", encoding="utf-8") as handle:
+    with atomic_text(target) as handle:
         for chunk in _encode(data):
             handle.write(chunk)
-    temp.replace(target)
     return target
 
 

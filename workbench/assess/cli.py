@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from workbench.assess.errors import TemplateError
+from workbench.atomicfile import atomic_text
 from workbench.errors import WorkbenchError
 from workbench.timeutil import to_iso
 
@@ -228,10 +229,8 @@ def run_assess(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 def _write_json(data: Any, target: Path) -> None:
     """Atomic: a temporary file next to the target, renamed when complete."""
-    temp = target.with_name(target.name + ".partial")
     try:
-        with temp.open("w", encoding="utf-8") as handle:
+        with atomic_text(target) as handle:
             json.dump(data, handle, ensure_ascii=False, indent=2)
-        temp.replace(target)
     except OSError as exc:
         raise WorkbenchError(f"Cannot write {target}: {exc}") from exc

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from workbench.atomicfile import atomic_binary
 from workbench.errors import IntegrityError, NotFoundError, ValidationError
 from workbench.evidence.custody import record_custody
 from workbench.evidence.errors import storage_error
@@ -172,30 +171,23 @@ class IntegrityMixin:
             raise IntegrityError(_blocked(item, result.detail, "exported"))
         target = _free_name(folder, item.filename)
         digest = hashlib.sha256()
-        handle, temp = tempfile.mkstemp(prefix=".export-", dir=folder)
         try:
-            with os.fdopen(handle, "wb") as out, source.open("rb") as stream:
+            with atomic_binary(target) as out, source.open("rb") as stream:
                 while chunk := stream.read(CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if digest.hexdigest() != item.sha256:
-                result = VerifyResult(
-                    item,
-                    False,
-                    f"MODIFIED: the stored file now hashes to {digest.hexdigest()}",
-                    Integrity.MISMATCH,
-                    digest.hexdigest(),
-                )
-                self._record_results([result], "checked on export")
-                raise IntegrityError(_blocked(item, result.detail, "exported"))
-            os.replace(temp, target)
+                if digest.hexdigest() != item.sha256:
+                    result = VerifyResult(
+                        item,
+                        False,
+                        f"MODIFIED: the stored file now hashes to {digest.hexdigest()}",
+                        Integrity.MISMATCH,
+                        digest.hexdigest(),
+                    )
+                    self._record_results([result], "checked on export")
+                    raise IntegrityError(_blocked(item, result.detail, "exported"))
         except OSError as exc:
             raise storage_error(exc, f"the export of {item.filename}") from exc
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
         self.record_export([item.id], str(target), purpose)
         return target
 

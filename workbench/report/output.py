@@ -5,10 +5,10 @@ never leaves a half-written file under the real name."""
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from workbench.atomicfile import Publish, atomic_path
 from workbench.errors import WorkbenchError
 
 
@@ -16,7 +16,7 @@ class OutputError(WorkbenchError):
     """The destination cannot be written."""
 
 
-def _check_folder(target: Path) -> Path:
+def _check_folder(target: Path) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"Cannot write {target}: the folder {folder} does not exist.")
@@ -26,40 +26,24 @@ def _check_folder(target: Path) -> Path:
         raise OutputError(
             f"Cannot write {target}: no permission to write in {folder}. Choose another folder."
         )
-    return folder
 
 
 def write_atomic(
     target: Path,
     produce: Callable[[Path], None],
-    publish: Callable[[Callable[[], None]], None] | None = None,
+    publish: Publish | None = None,
 ) -> Path:
     """Call `produce(temp_path)` to write the content, then rename it to `target`. On any
     error the temporary file is removed and the error propagates. `publish(rename)`, when
     given, must call `rename()`: the caller wraps it, e.g. in the transaction that audits
     the file, so that the file appears only if its audit event is committed."""
     target = Path(target)
-    folder = _check_folder(target)
+    _check_folder(target)
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
+        with atomic_path(target, publish=publish) as temp:
+            produce(temp)
     except OSError as exc:
         raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
-    os.close(handle)
-    temp = Path(name)
-    try:
-        produce(temp)
-        with temp.open("rb") as written:
-            os.fsync(written.fileno())
-        if publish is None:
-            os.replace(temp, target)
-        else:
-            publish(lambda: os.replace(temp, target))
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise OutputError(f"Cannot write {target}: {exc.strerror or exc}.") from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
     return target
 
 

@@ -9,8 +9,6 @@ atomically (temp file + rename); a file from a newer version is read but never o
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from workbench import __version__
+from workbench.atomicfile import atomic_text
 from workbench.paths import config_dir
 from workbench.sources.errors import SettingsError
 from workbench.sources.manifest import Manifest
@@ -113,17 +112,8 @@ class SettingsStore:
                 f"{self._data['version']}); update the application to change settings."
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self._data, out, indent=2, sort_keys=True, ensure_ascii=False)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.unlink(temp)
-            raise
+        with atomic_text(self.path) as out:
+            json.dump(self._data, out, indent=2, sort_keys=True, ensure_ascii=False)
 
     # ---- network -----------------------------------------------------------------------
     @property

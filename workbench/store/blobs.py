@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from workbench.atomicfile import staged_file
 from workbench.errors import IntegrityError, NotFoundError
 
 CHUNK = 1024 * 1024
+READ_ONLY = 0o444  # a stored original is never written again
 
 
 class BlobStore:
@@ -25,33 +26,23 @@ class BlobStore:
         self, stream: BinaryIO, progress: Callable[[int], None] | None = None
     ) -> tuple[str, int]:
         """Hash while copying, never holding the whole file in memory; returns (sha256, size)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        os.makedirs(self.root, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
-        handle, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=self.root)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-                    if progress is not None:
-                        progress(size)
-                out.flush()
-                os.fsync(out.fileno())
+        with staged_file(self.root, "blob") as staged:
+            out = staged.file
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+                if progress is not None:
+                    progress(size)
             sha = digest.hexdigest()
             final = self.path_for(sha)
-            if final.exists():
-                os.unlink(temp_name)
-            else:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.chmod(temp_name, 0o444)
-                os.replace(temp_name, final)
-            return sha, size
-        except BaseException:
-            if os.path.exists(temp_name):
-                os.unlink(temp_name)
-            raise
+            if not final.exists():  # else the same content is stored already: drop the copy
+                os.makedirs(final.parent, exist_ok=True)
+                staged.commit(final, mode=READ_ONLY)
+        return sha, size
 
     def put_file(
         self, path: Path, progress: Callable[[int], None] | None = None

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ui import theme
 from ui.dialogs import messages
+from workbench.atomicfile import atomic_path
 from workbench.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -47,41 +48,54 @@ def export_view(tab: GraphTab, path: Path, kind: str) -> Path:
     viewport = tab.view.viewport().rect()
     if viewport.isEmpty():
         raise ValidationError("The graph view has no size yet; show the Graph tab first.")
-    partial = path.with_name(path.name + ".partial")
     overview_shown = tab.overview.isVisible()
     tab.overview.hide()  # the map is navigation, not part of the picture
     try:
-        if kind == "png":
-            image = QImage(viewport.size() * PNG_SCALE, QImage.Format.Format_ARGB32_Premultiplied)
-            image.setDevicePixelRatio(PNG_SCALE)
-            painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            _render(tab, painter, QRectF(viewport), viewport)
-            painter.end()
-            if not image.save(str(partial), "PNG"):
-                raise ValidationError(f"Could not write {path}: check the folder is writable.")
-        else:
-            from PySide6.QtSvg import QSvgGenerator
-
-            generator = QSvgGenerator()
-            generator.setFileName(str(partial))
-            generator.setSize(QSize(viewport.width(), viewport.height()))
-            generator.setViewBox(QRect(0, 0, viewport.width(), viewport.height()))
-            generator.setTitle(f"{tab.session.case.reference} link graph")
-            generator.setDescription("Exported from the OSINT Workbench graph view")
-            tab.layer.force_vector = True
-            try:
-                painter = QPainter(generator)
-                _render(tab, painter, QRectF(viewport), viewport)
-                painter.end()
-            finally:
-                tab.layer.force_vector = False
-            if not partial.exists() or partial.stat().st_size == 0:
-                raise ValidationError(f"Could not write {path}: check the folder is writable.")
-        partial.replace(path)
+        with atomic_path(path) as partial:
+            if kind == "png":
+                _write_png(tab, partial, path)
+            else:
+                _write_svg(tab, partial, path)
+    except OSError as exc:
+        if exc.strerror is None:  # already says what is wrong (a missing folder, a folder)
+            raise ValidationError(str(exc)) from exc
+        raise ValidationError(
+            f"Could not write {path} ({exc.strerror}); check the folder is writable."
+        ) from exc
     finally:
-        if partial.exists():
-            partial.unlink()
         if overview_shown:
             tab.overview.show()
     return path
+
+
+def _write_png(tab: GraphTab, partial: Path, path: Path) -> None:
+    viewport = tab.view.viewport().rect()
+    image = QImage(viewport.size() * PNG_SCALE, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(PNG_SCALE)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    _render(tab, painter, QRectF(viewport), viewport)
+    painter.end()
+    if not image.save(str(partial), "PNG"):
+        raise ValidationError(f"Could not write {path}: check the folder is writable.")
+
+
+def _write_svg(tab: GraphTab, partial: Path, path: Path) -> None:
+    from PySide6.QtSvg import QSvgGenerator
+
+    viewport = tab.view.viewport().rect()
+    generator = QSvgGenerator()
+    generator.setFileName(str(partial))
+    generator.setSize(QSize(viewport.width(), viewport.height()))
+    generator.setViewBox(QRect(0, 0, viewport.width(), viewport.height()))
+    generator.setTitle(f"{tab.session.case.reference} link graph")
+    generator.setDescription("Exported from the OSINT Workbench graph view")
+    tab.layer.force_vector = True
+    try:
+        painter = QPainter(generator)
+        _render(tab, painter, QRectF(viewport), viewport)
+        painter.end()
+    finally:
+        tab.layer.force_vector = False
+    if not partial.exists() or partial.stat().st_size == 0:
+        raise ValidationError(f"Could not write {path}: check the folder is writable.")
