@@ -65,15 +65,13 @@ class Actions:
             w.choose_workspace,
             "Switch to another workspace folder",
         )
-        self.export_json = None
-        if w.can_export_json():
-            self.export_json = mk(
-                "&Export case as JSON…",
-                "file-json",
-                None,
-                w.export_case_json,
-                "Save the open case as a JSON file",
-            )
+        self.export_json = mk(
+            "&Export case as JSON…",
+            "file-json",
+            None,
+            w.export_case_json,
+            "Save the open case as a JSON file",
+        )
         self.quit = mk("&Quit", "log-out", QKeySequence.StandardKey.Quit, w.close, "")
         # Edit
         self.undo = mk(
@@ -310,8 +308,7 @@ class Actions:
         file_menu.addAction(self.add_evidence)
         file_menu.addSeparator()
         file_menu.addAction(self.open_workspace)
-        if self.export_json is not None:
-            file_menu.addAction(self.export_json)
+        file_menu.addAction(self.export_json)
         exchange_menu.install(self, file_menu, import_menu)  # exchange (issue 8)
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
@@ -415,8 +412,7 @@ class Actions:
         self.copy_value.setEnabled(has_case and kind == "entity")
         self.run_source.setEnabled(has_case and kind == "entity")
         self.import_backend.setEnabled(has_case)
-        if self.export_json is not None:
-            self.export_json.setEnabled(has_case)
+        self.export_json.setEnabled(has_case)
         self.report.setEnabled(has_case)  # issue 8
         self.letter.setEnabled(has_case)
         if hasattr(self, "graph_menu"):

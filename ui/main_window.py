@@ -3,9 +3,6 @@ dock (right), Source runs dock (bottom)."""
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -450,10 +447,6 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     # ---- export ---------------------------------------------------------------------------
-    @staticmethod
-    def can_export_json() -> bool:
-        return importlib.util.find_spec("workbench.export") is not None
-
     def export_case_json(self) -> None:
         if self.session is None:
             return
@@ -467,15 +460,9 @@ class MainWindow(QMainWindow):
         if not path:
             return
         with messages.reporting(self):
-            from workbench.export import export_case_json  # type: ignore[import-not-found]
+            from workbench.export import write_case_json
 
-            data = export_case_json(self.ws, case.id)
-            target = Path(path)
-            partial = target.with_name(target.name + ".partial")
-            partial.write_text(
-                json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            )
-            os.replace(partial, target)
+            target = write_case_json(self.ws, case.id, Path(path))
             self.statusBar().showMessage(f"Exported {case.reference} to {target}", 5000)
 
     # ---- window state ---------------------------------------------------------------------

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QFileDialog
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("workbench.export") is None,
-    reason="the core has no workbench.export yet",
-)
 
 
 def test_export_case_as_json(window, ws, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
