@@ -1,5 +1,9 @@
 """A realistic, entirely fictional sample case for first runs, demos and tests.
 
+The case is taken through the whole workflow: the graph and evidence here, then (in
+`demo_records.py`) the escalation read from the request e-mail, the requester verification, a
+threat assessment and an approved emergency disclosure with a data preservation.
+
 Every name, number and address is fictional: domains use the reserved `.example` TLD, IPs the
 documentation ranges (RFC 5737 / RFC 3849), UK phone numbers the Ofcom drama ranges.
 """
@@ -10,6 +14,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from workbench.demo_records import record_workflow
 from workbench.model import Case, Category, Confidence, Priority, ProvenanceKind
 from workbench.store.graph import Source
 from workbench.store.workspace import Workspace
@@ -238,7 +243,18 @@ LINKS: list[tuple[str, str, str, Confidence, str, str, str | None]] = [
 
 
 def _request_email(received: str, stream_time: str) -> bytes:
+    """The request as the platform's mail server stored it: with the trace and the
+    authentication verdict that server added on receipt."""
     message = EmailMessage()
+    message["Return-Path"] = "<m.okafor@harbour-police.example>"
+    message["Received"] = (
+        "from mail.harbour-police.example (mail.harbour-police.example [192.0.2.25]) by "
+        f"mx.streamhub.example with ESMTPS; {received}"
+    )
+    message["Authentication-Results"] = (
+        "mx.streamhub.example; spf=pass smtp.mailfrom=m.okafor@harbour-police.example; "
+        "dkim=pass header.d=harbour-police.example; dmarc=pass header.from=harbour-police.example"
+    )
     message["From"] = "DS Maria Okafor <m.okafor@harbour-police.example>"
     message["To"] = "lert@streamhub.example"
     message["Subject"] = "EMERGENCY DISCLOSURE REQUEST - risk to life - user nightowl_rin"
@@ -349,4 +365,5 @@ def create_demo_case(ws: Workspace) -> Case:
             credibility=credibility,
             source=source,
         )
+    record_workflow(ws, case.id, {key: item.id for key, item in evidence.items()}, ids)
     return ws.cases.get(case.id)

@@ -1,6 +1,7 @@
-"""A fully worked case for the report tests: the sample case plus its escalation, requester
-verification, an assessment with an approved emergency disclosure and a preservation, and a
-production copy of the disclosed records. Imported by the report tests (core and UI).
+"""A fully worked case for the report tests: the sample case with its escalation, requester
+verification and assessment saved again with the values below (a new version of its approved
+emergency disclosure and preservation, approved by REVIEWER), and a production copy of the
+disclosed records. Imported by the report tests (core and UI).
 
 Values marked SECRET_* must never appear in a law-enforcement report; they sit in internal
 notes, factor notes, the rationale and the names of other team members.
@@ -52,7 +53,18 @@ WITHHELD_VALUES = (
 DISCLOSED_VALUES = ("nightowl_rin", "rin.nightowl@mailbox.example", "203.0.113.45")
 
 
-def decided_case(ws: Workspace, tmp_path: Path, *, approved: bool = True) -> Case:
+def decided_case(
+    ws: Workspace,
+    tmp_path: Path,
+    *,
+    approved: bool = True,
+    options: tuple[DecisionOption, ...] = (
+        DecisionOption.EMERGENCY_DISCLOSURE,
+        DecisionOption.PRESERVE_DATA,
+    ),
+) -> Case:
+    """The sample case with its escalation, verification and a decision (by default an
+    emergency disclosure with preservation; `options` to record another)."""
     case = create_demo_case(ws)
     request = next(e for e in ws.evidence.list(case.id) if e.filename.endswith(".eml"))
     export = next(e for e in ws.evidence.list(case.id) if e.filename.endswith(".csv"))
@@ -110,8 +122,12 @@ def decided_case(ws: Workspace, tmp_path: Path, *, approved: bool = True) -> Cas
         record,
         context=Context(concern_source="emergency_request", subject_ids=(subject.id,)),
         decision=Decision(
-            options=(DecisionOption.EMERGENCY_DISCLOSURE, DecisionOption.PRESERVE_DATA),
-            disclosure_scope=(DataCategory.BASIC_SUBSCRIBER_INFO, DataCategory.IP_LOGIN_RECORDS),
+            options=options,
+            disclosure_scope=(
+                (DataCategory.BASIC_SUBSCRIBER_INFO, DataCategory.IP_LOGIN_RECORDS)
+                if DecisionOption.EMERGENCY_DISCLOSURE in options
+                else ()
+            ),
             jurisdiction="US",
             legal_basis_ids=("us-2702c4",),
             user_notice=UserNotice.DELAY,
@@ -123,7 +139,8 @@ def decided_case(ws: Workspace, tmp_path: Path, *, approved: bool = True) -> Cas
     suggested = repo.evaluate(record).suggested
     justification = "" if suggested is Tier.T1 else "Announced for tonight and the user is a minor"
     record = replace(record, final_tier=Tier.T1, tier_justification=justification)
-    repo.save(case.id, record, base_version=0)
+    # the sample case comes with its own approved decision: this one is a new version of it
+    repo.save(case.id, record, base_version=repo.require_current(case.id).version)
     if approved:
         reviewer = Workspace.open(ws.root, actor=REVIEWER)
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from workbench.assess.model import DecisionOption
 from workbench.audit import iter_events
 from workbench.errors import ValidationError
 from workbench.report import build_letter, generate_letter, render_letter
@@ -21,12 +22,23 @@ NOV_22 = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, str]]:
+def cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, str, str]]:
+    """A case decided for disclosure, and one decided to redirect to legal process."""
     folder = tmp_path_factory.mktemp("letter-case")
     workspace = Workspace.open(folder / "ws", actor="analyst.test")
-    case = decided_case(workspace, folder)
-    yield workspace, case.id
+    disclosed = decided_case(workspace, folder)
+    redirected = decided_case(
+        workspace,
+        folder,
+        options=(DecisionOption.REDIRECT_LEGAL_PROCESS, DecisionOption.PRESERVE_DATA),
+    )
+    yield workspace, disclosed.id, redirected.id
     workspace.close()
+
+
+@pytest.fixture
+def built(cases: tuple[Workspace, str, str]) -> tuple[Workspace, str]:
+    return cases[0], cases[1]
 
 
 def test_local_date_formats() -> None:
@@ -38,8 +50,11 @@ def test_local_date_formats() -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ja", "es", "pt"])
 @pytest.mark.parametrize("kind", ["disclosure", "decline", "more-info", "preservation"])
-def test_every_kind_in_every_language(built: tuple[Workspace, str], kind: str, lang: str) -> None:
-    ws, case_id = built
+def test_every_kind_in_every_language(
+    cases: tuple[Workspace, str, str], kind: str, lang: str
+) -> None:
+    ws, disclosed, redirected = cases
+    case_id = redirected if kind == "decline" else disclosed
     letter = build_letter(ws, case_id, kind, lang, now=NOV_22)
     html = render_letter(letter, "html")
     md = render_letter(letter, "md")
@@ -67,7 +82,7 @@ def test_every_kind_in_every_language(built: tuple[Workspace, str], kind: str, l
 
 def test_html_letters_escape_values(built: tuple[Workspace, str]) -> None:
     ws, case_id = built
-    letter = build_letter(ws, case_id, "decline", "en")
+    letter = build_letter(ws, case_id, "more-info", "en")
     letter["recipient"]["agency"] = "<script>alert(1)</script>"
     html = render_letter(letter, "html")
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -98,3 +113,12 @@ def test_generated_letter_is_audited(built: tuple[Workspace, str], tmp_path: Pat
         event = next(e for e in iter_events(conn, case_id) if e.action == "letter.generate")
     assert event.summary["manifest_sha256"] == done.manifest_sha256
     assert event.summary["kind"] == "preservation" and event.summary["lang"] == "es"
+
+
+def test_a_decline_letter_that_contradicts_the_decision_is_refused(
+    cases: tuple[Workspace, str, str],
+) -> None:
+    ws, disclosed, redirected = cases
+    with pytest.raises(ValidationError, match="decline letter would contradict it"):
+        build_letter(ws, disclosed, "decline", "en")
+    assert build_letter(ws, redirected, "decline", "en")["kind"] == "decline"

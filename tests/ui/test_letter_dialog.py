@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from ui.main_window import MainWindow
 from ui.report.letter_dialog import KIND_TEXT, LetterDialog
 from workbench.audit import iter_events
-from workbench.demo import create_demo_case
 from workbench.intake.model import Channel, Escalation
 from workbench.intake.repository import EscalationRepository
 from workbench.model import Case
@@ -76,11 +75,15 @@ def test_preview_shows_the_letter_of_the_sample_case(
     assert dialog.save_button.isEnabled() and dialog.refusal_label.isHidden()
     assert "m.okafor@harbour-police.example" in dialog.recipient.text()
     assert dialog.letter["manifest_sha256"][:32] in dialog.manifest.text()
-    _choose(dialog.kind, "decline")
+    _choose(dialog.kind, "more-info")
     assert not dialog.save_button.isEnabled()  # the old letter is no longer the one chosen
     _settle(qtbot, dialog)
-    assert f"Emergency request declined — {case.reference}" in dialog.browser.toPlainText()
+    assert f"More information needed — {case.reference}" in dialog.browser.toPlainText()
     assert dialog.save_button.isEnabled()
+    _choose(dialog.kind, "decline")  # the decision is a disclosure: a decline contradicts it
+    _settle(qtbot, dialog)
+    assert "would contradict it" in dialog.refusal_label.text()
+    assert not dialog.save_button.isEnabled()
 
 
 def test_language_switch_to_japanese(qtbot, ws: Workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -101,13 +104,13 @@ def test_only_the_last_choice_is_previewed(qtbot, ws: Workspace, tmp_path: Path)
     case = decided_case(ws, tmp_path)
     dialog = LetterDialog(ws, case.id, case.reference)
     qtbot.addWidget(dialog)
-    for kind in ("more-info", "preservation", "decline"):
+    for kind in ("decline", "preservation", "more-info"):
         _choose(dialog.kind, kind)
     _choose(dialog.lang, "es")
     _settle(qtbot, dialog)
     assert dialog.letter is not None
-    assert (dialog.letter["kind"], dialog.letter["lang"]) == ("decline", "es")
-    assert "Solicitud de emergencia denegada" in dialog.browser.toPlainText()
+    assert (dialog.letter["kind"], dialog.letter["lang"]) == ("more-info", "es")
+    assert "Se necesita más información" in dialog.browser.toPlainText()
 
 
 def test_disclosure_before_the_second_approval_is_refused(
@@ -133,14 +136,14 @@ def test_disclosure_before_the_second_approval_is_refused(
     assert "Harbour Police" not in dialog.browser.toPlainText()
     dialog.save()  # Save refuses too, even when called directly: no file name asked
     assert asked == [] and dialog.saved_path is None and not dialog.busy
-    _choose(dialog.kind, "decline")  # a decline needs no approval
+    _choose(dialog.kind, "more-info")  # asking for more needs no approval
     _settle(qtbot, dialog)
     assert dialog.refusal_label.isHidden() and dialog.save_button.isEnabled()
     assert "Harbour Police" in dialog.browser.toPlainText()
 
 
 def test_sample_case_without_requester_refuses_every_letter(qtbot, ws: Workspace) -> None:  # type: ignore[no-untyped-def]
-    case = create_demo_case(ws)  # no escalation recorded yet
+    case = ws.cases.create("Request not yet filled in")  # no escalation recorded yet
     dialog = _open(qtbot, ws, case)
     for kind in KINDS:
         _choose(dialog.kind, kind)

@@ -77,6 +77,12 @@ def build_letter(
         letter["legal_bases"] = [
             {"citation": b["citation"], "label": b["label"]} for b in assessment["legal_bases"]
         ]
+    decision = (assessment or {}).get("decision") or {}
+    if kind == "decline" and "emergency_disclosure" in decision.get("options", ()):
+        raise ValidationError(
+            f"The decision of {reference} is an emergency disclosure; a decline letter "
+            "would contradict it. Write the disclosure letter, or change the decision first."
+        )
     if kind == "disclosure":
         approved = _require_disclosure(reference, assessment)
         letter["scope"] = [_category(text, c) for c in approved["disclosure_scope"]]
