@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from ui.session import CaseSession
-from ui.views.graph import state
 from ui.views.graph.model import REFUTED, Filters
 from ui.views.graph.tab import GraphTab
 from workbench.demo import create_demo_case
+from workbench.graph import pins as state
 from workbench.store.workspace import Workspace
 
 

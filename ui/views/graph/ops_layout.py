@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ui.commands import LayoutCommand, perform
-from ui.views.graph import state
 from ui.views.graph.jobs import Job
 from ui.views.graph.loader import LAYOUT_SCALE
+from workbench.graph import pins as state
 
 if TYPE_CHECKING:
     from ui.views.graph.tab import GraphTab

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from ui.session import ENTITY, LINK, CaseSession
-from ui.views.graph import jobs, state
+from ui.views.graph import jobs
 from ui.views.graph.canvas import GraphView
 from ui.views.graph.items import EdgeItem, NodeItem
 from ui.views.graph.loader import Loaded, load
 from ui.views.graph.model import RADIUS, CanvasModel, EdgeRow, NodeRow
 from ui.views.graph.overview import OverviewMap
 from ui.views.graph.painter import BulkLayer, Style
+from workbench.graph import pins as state
 from workbench.model import Entity, Link
 
 SELECTION_ITEMS = 1500  # selected nodes beyond this are drawn by the layer, not as items
