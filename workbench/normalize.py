@@ -50,12 +50,15 @@ def normalise_url(value: str) -> str:
     text = normalise_text(value)
     if "://" not in text:
         text = "http://" + text
-    parts = urlsplit(text)
-    if not parts.hostname:
+    try:  # urlsplit and .port raise ValueError for "http://[::1/" or a port above 65535
+        parts = urlsplit(text)
+        hostname, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ValidationError(f"{value!r} is not a valid URL ({exc}).") from None
+    if not hostname:
         raise ValidationError(f"{value!r} is not a URL (expected e.g. https://example.org/page).")
     scheme = parts.scheme.lower()
-    host = normalise_domain(parts.hostname) if not _is_ip(parts.hostname) else parts.hostname
-    port = parts.port
+    host = normalise_domain(hostname) if not _is_ip(hostname) else hostname
     default_port = {"http": 80, "https": 443}.get(scheme)
     netloc = host if port in (None, default_port) else f"{host}:{port}"
     if parts.username:

@@ -26,7 +26,6 @@ def test_case_create_update_list(ws: Workspace) -> None:
     assert ws.cases.resolve(case.reference.lower()).id == case.id
 
 
-
 def test_next_reference_follows_the_highest_number_not_the_count(ws: Workspace) -> None:
     """A case arriving from another workspace keeps its reference (WB-2026-0003 in a
     workspace that holds one case); the next local case must not collide with it, and
@@ -54,6 +53,7 @@ def test_next_reference_follows_the_highest_number_not_the_count(ws: Workspace) 
             update(cases).where(cases.c.id == first.id).values(reference=prefix + "x-legacy")
         )
     assert ws.cases.create("Still counting").reference == prefix + "10002"
+
 
 @pytest.mark.parametrize(
     "changes, fragment",
@@ -99,6 +99,8 @@ def test_entities_are_normalised_and_deduplicated(ws: Workspace) -> None:
         ("ip", "999.1.1.1", "not an IPv4 or IPv6"),
         ("email", "not-an-email", "not an e-mail"),
         ("person", "   ", "needs a value"),
+        ("url", "http://[::1/", "not a valid URL"),
+        ("url", "https://example.org:99999/", "not a valid URL"),
     ],
 )
 def test_bad_entities_are_refused_with_what_is_valid(

@@ -26,6 +26,9 @@ def test_menus_offer_import_and_export(window) -> None:  # type: ignore[no-untyp
     exports = window.acts.exchange_exports
     imports = window.acts.exchange_imports
     assert exports[0].text().startswith("&STIX")
+    assert [a.text() for a in imports] == [
+        "&GraphML…", "G&EXF…", "&CSV entities and links…", "&STIX 2.1 bundle…", "Case &archive…",
+    ]  # fmt: skip
     assert not any(a.isEnabled() for a in exports)  # no case open
     assert imports[-1].isEnabled()  # opening an archive needs no case
     window.open_sample_case()

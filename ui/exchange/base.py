@@ -91,6 +91,7 @@ class JobDialog(QDialog):
         self.cancel_button.clicked.connect(self._cancel_or_close)
         layout.addWidget(self.buttons)
         self._bytes = False
+        self._off_before: set[int] = set()
 
     def say(self, text: str) -> None:
         """Show a status line; the dialog grows so a long message (hashes) is not cut."""
@@ -120,14 +121,21 @@ class JobDialog(QDialog):
         self.job.start(work, lambda result: self._finished(on_done, result), self._failed)
 
     def _set_busy(self, busy: bool) -> None:
+        """Lock the form while a job runs; afterwards a field that was off (say the links
+        CSV of a GraphML import) stays off."""
         self.progress.setVisible(busy)
         for button in self.buttons.buttons():
             if button is not self.cancel_button:
                 button.setEnabled(not busy)
-        for index in range(self.form.count()):
-            item = self.form.itemAt(index)
-            if item is not None and item.widget() is not None:
-                item.widget().setEnabled(not busy)
+        widgets = [
+            item.widget()
+            for item in (self.form.itemAt(i) for i in range(self.form.count()))
+            if item is not None and item.widget() is not None
+        ]
+        if busy:
+            self._off_before = {id(w) for w in widgets if not w.isEnabled()}
+        for widget in widgets:
+            widget.setEnabled(not busy and id(widget) not in self._off_before)
         self.cancel_button.setText("Cancel" if busy else "Close")
 
     def _progressed(self, done: int, total: int) -> None:

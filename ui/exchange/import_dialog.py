@@ -1,5 +1,5 @@
-"""File > Import > GraphML / GEXF / CSV: into the open case, checked first (a dry run shows
-what would come in), then written in one transaction with progress and Cancel."""
+"""File > Import > GraphML / GEXF / CSV / STIX 2.1: into the open case, checked first (a dry
+run shows what would come in), then written in one transaction with progress and Cancel."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ FORMATS = [
     ("graphml", "GraphML (.graphml)", "GraphML (*.graphml *.xml);;All files (*)"),
     ("gexf", "GEXF (.gexf)", "GEXF (*.gexf);;All files (*)"),
     ("csv", "CSV: entities.csv (+ links.csv beside it)", "CSV (*.csv);;All files (*)"),
+    ("stix", "STIX 2.1 bundle (.json)", "STIX 2.1 bundle (*.json *.stix);;All files (*)"),
 ]
+# Formats whose own mapping decides every entity type (the "unknown types" choice is unused).
+TYPED_FORMATS = {"stix"}
 
 
 class ImportDialog(JobDialog):
@@ -67,6 +70,7 @@ class ImportDialog(JobDialog):
 
     def _format_changed(self) -> None:
         self.links.setEnabled(self._fmt() == "csv")
+        self.default_type.setEnabled(self._fmt() not in TYPED_FORMATS)
 
     def start(self, *, dry_run: bool) -> None:
         source = self.source.path()

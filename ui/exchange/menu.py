@@ -25,6 +25,11 @@ def import_actions(actions: Actions) -> list[QAction]:
             ("graphml", "&GraphML", "Import a GraphML graph into the open case"),
             ("gexf", "G&EXF", "Import a GEXF graph (Gephi) into the open case"),
             ("csv", "&CSV entities and links", "Import entities.csv (+ links.csv) into the case"),
+            (
+                "stix",
+                "&STIX 2.1 bundle",
+                "Import a STIX 2.1 bundle (threat intelligence) into the case",
+            ),
         )
     ]
     tip = "Open a case archive (.wbcase) from another workspace; every hash is checked"

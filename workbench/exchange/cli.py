@@ -17,8 +17,8 @@ from workbench.store.workspace import Workspace
 
 COMMANDS = ("export", "import", "archive")
 EXPORT_FORMATS = ("stix", "graphml", "gexf", "csv")
-IMPORT_FORMATS = ("graphml", "gexf", "csv")
-SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".csv": "csv"}
+IMPORT_FORMATS = ("graphml", "gexf", "csv", "stix")
+SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".csv": "csv", ".json": "stix", ".stix": "stix"}
 
 
 class Output(Protocol):
@@ -45,13 +45,19 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="TLP marking of a STIX bundle (default amber)",
     )  # fmt: skip
     imp = commands.add_parser(
-        "import", parents=[common], help="import GraphML, GEXF or CSV into a case"
+        "import",
+        parents=[common],
+        help="import GraphML, GEXF, CSV or a STIX 2.1 bundle into a case",
     )
     imp.add_argument("case", help="case id or reference")
     imp.add_argument("file", type=Path, help="the file (csv: entities.csv or a folder)")
-    imp.add_argument("--format", choices=IMPORT_FORMATS, help="default: from the file name")
+    imp.add_argument(
+        "--format", choices=IMPORT_FORMATS, help="default: from the file name (.json: stix)"
+    )
     imp.add_argument("--links", type=Path, help="csv: the links CSV (default: links.csv beside)")
-    imp.add_argument("--default-type", default="note", help="entity type for nodes of unknown type")
+    imp.add_argument(
+        "--default-type", default="note", help="graphml/gexf/csv: entity type for unknown types"
+    )
     imp.add_argument("--skip-self-loops", action="store_true", help="drop edges to self")
     imp.add_argument("--dry-run", action="store_true", help="validate and count; write nothing")
     archive = commands.add_parser(

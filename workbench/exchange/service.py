@@ -1,5 +1,5 @@
 """One entry point per user action, shared by the CLI and the window: export a case in a
-format, import a file into a case."""
+format, import a file (GraphML, GEXF, CSV, STIX 2.1 bundle) into a case."""
 
 from __future__ import annotations
 
@@ -73,8 +73,12 @@ def import_file(
 
         entities_csv, links_csv = locate_csv(Path(path), links)
         plan = read_csv_plan(entities_csv, links_csv, vocabulary, default_type=default_type)
+    elif fmt == "stix":
+        from workbench.exchange.stix_import import read_stix_plan
+
+        plan = read_stix_plan(Path(path), vocabulary)
     else:
-        raise ValidationError(f"Unknown import format {fmt!r}; use graphml, gexf or csv.")
+        raise ValidationError(f"Unknown import format {fmt!r}; use graphml, gexf, csv or stix.")
     return import_plan(
         ws,
         case_id,

@@ -39,13 +39,15 @@ ACCOUNT_TYPES = {
 }  # fmt: skip
 EXTENSION_ID = "extension-definition--2c6b5f58-8a8e-4f5f-9d36-1f1d6f0e6b21"
 EXTENSION_PROPERTIES = (
-    "x_osint_workbench_id", "x_osint_entity_type", "x_osint_confidence", "x_osint_admiralty",
-    "x_osint_properties", "x_osint_case_reference", "x_osint_priority", "x_osint_category",
+    "x_osint_workbench_id", "x_osint_entity_type", "x_osint_value", "x_osint_confidence",
+    "x_osint_admiralty", "x_osint_properties", "x_osint_case_reference", "x_osint_priority",
+    "x_osint_category",
 )  # fmt: skip
 EXTENSION = {EXTENSION_ID: {"extension_type": "toplevel-property-extension"}}
 EXTENSION_SCHEMA = (
     "OSINT Workbench top-level properties: x_osint_workbench_id (the entity or link id in "
-    "the workbench), x_osint_entity_type (its entity type), x_osint_confidence "
+    "the workbench), x_osint_entity_type (its entity type), x_osint_value (the entity's "
+    "value, where the object is named by its label), x_osint_confidence "
     "(confirmed|suspected|refuted), x_osint_admiralty (Admiralty grading, e.g. B2), "
     "x_osint_properties (the link's properties), x_osint_case_reference, x_osint_priority, "
     "x_osint_category (of the case). As a property extension on user-account: platform."
@@ -111,6 +113,7 @@ class _Builder:
             object_marking_refs=self.markings or None,
             x_osint_workbench_id=entity.id,
             x_osint_entity_type=entity.type,
+            x_osint_value=entity.value,
             extensions=EXTENSION,
             allow_custom=True,
             **fields,
