@@ -195,7 +195,9 @@ def test_evidence_menu_actions(make_window, ws, qtbot) -> None:  # type: ignore[
                (tab.model.row(i) for i in range(tab.model.rowCount())))  # fmt: skip
 
 
-def test_capture_the_page_of_a_url_entity_from_its_context_menu(make_window, ws, qtbot, site: str) -> None:  # type: ignore[no-untyped-def]
+def test_capture_the_page_of_a_url_entity_from_its_context_menu(  # type: ignore[no-untyped-def]
+    make_window, ws, qtbot, site: str
+) -> None:
     """A Wayback snapshot or profile URL found by a source is captured from the entity's
     context menu and the capture is linked to that entity; other entities do not offer it."""
     window = make_window(ws)
