@@ -46,8 +46,15 @@ def _fill(ws: Workspace, case_id: str, size_mb: int, blob_mb: int, scratch: Path
     return [ws.blobs.path_for(item.sha256) for item in ws.evidence.list(case_id)]
 
 
+def _quiesce() -> None:
+    """Each timed step starts with nothing of the previous one still being written back."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
 def _copy(blobs: list[Path], target: Path, fsync: bool) -> float:
     target.mkdir()
+    _quiesce()
     start = time.perf_counter()
     for blob in blobs:
         dest = target / blob.name
@@ -88,6 +95,7 @@ def main() -> None:
             copies["copy+fsync"].append(_copy(blobs, root / "copy", fsync=True))
             for label, passphrase in (("plain", None), ("encrypted", "benchmark passphrase")):
                 target = root / f"{label}.wbcase"
+                _quiesce()
                 start, cpu = time.perf_counter(), time.process_time()
                 create_archive(ws, case.id, target, passphrase=passphrase)
                 results[label].append(time.perf_counter() - start)
