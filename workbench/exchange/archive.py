@@ -340,7 +340,8 @@ def _copy_chunks(
     digest = hashlib.sha256()
     copied = 0
     pending: deque[Future[None]] = deque()
-    while chunk := source.read(CHUNK):
+    room = getattr(sink, "room", None)  # align reads with the cipher's chunks: no copies
+    while chunk := source.read(room() if room is not None else CHUNK):
         if stop():
             raise ImportCancelled("Archive cancelled; no file was written.")
         pending.append(hasher.submit(digest.update, chunk))

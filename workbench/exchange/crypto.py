@@ -121,6 +121,11 @@ class EncryptingWriter:
     def bytes_written(self) -> int:
         return self._written
 
+    def room(self) -> int:
+        """Bytes that complete the chunk being filled: a write of exactly this many, then
+        whole chunks, is sealed straight from the caller's buffers without copying."""
+        return self._chunk - len(self._buffer)
+
 
 def read_header(stream: BinaryIO) -> tuple[dict[str, Any], bytes]:
     """The header of an encrypted archive (after MAGIC has been read) and its raw bytes."""
