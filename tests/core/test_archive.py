@@ -690,3 +690,26 @@ def test_damaged_decision_record_is_refused_and_nothing_kept(
     with pytest.raises(ValidationError, match=f"case.json is damaged: {match}"):
         open_archive(other, path)
     assert _state(other) == before
+
+
+@pytest.mark.parametrize("passphrase", [None, "correct horse battery"])
+def test_a_changed_blob_after_others_is_named_and_nothing_is_written(
+    ws: Workspace, tmp_path: Path, passphrase: str | None
+) -> None:
+    """Blobs are re-hashed ahead of the copy on other threads: the one that changed is the
+    one named, whatever its place, and no archive (or part of one) is left."""
+    case = ws.cases.create("Three items")
+    items = [
+        ws.evidence.add_bytes(case.id, f"evidence item {n} ".encode() * 50_000, f"item{n}.bin")
+        for n in range(3)
+    ]
+    changed = items[2]
+    blob = ws.blobs.path_for(changed.sha256)
+    blob.chmod(0o644)
+    blob.write_bytes(b"X" + blob.read_bytes()[1:])
+    options = {"scrypt_n": 2**10} if passphrase else {}
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(WorkbenchError, match=f"{changed.sha256[:12]}.*changed on disk"):
+        create_archive(ws, case.id, out / "c.wbcase", passphrase=passphrase, **options)
+    assert list(out.iterdir()) == []
