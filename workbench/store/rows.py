@@ -33,6 +33,38 @@ def new_id() -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
+# new_ids: where the 18 random hex digits of rand_a and rand_b go in
+# "tttttttt-tttt-7aaa-Vbbb-bbbbbbbbbbbb" (t: time, V: the variant digit 8, 9, a or b).
+_RANDOM_DIGITS_AT = (15, 16, 17, 20, 21, 22, *range(24, 36))
+_VARIANT_DIGIT = bytes.maketrans(b"0123456789abcdef", b"89ab89ab89ab89ab")
+
+
+def new_ids(count: int) -> list[str]:
+    """`count` UUIDv7s like `new_id`'s (the same millisecond time stamp, 74 random bits
+    each), made together for bulk loads: one clock read, two `os.urandom` calls and a few
+    whole-batch byte operations instead of the per-id integer work. Returned in ascending
+    order, so rows inserted in list order also append to their primary-key index."""
+    if count < 0:
+        raise ValueError(f"new_ids needs a count of 0 or more, not {count}")
+    if count == 0:
+        return []
+    millis = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    stamp = f"{millis:012x}"
+    # Every id as 36 characters and a newline, the random digits filled in column by
+    # column (bytearray slices with a step of 37), then split into strings.
+    text = bytearray(f"{stamp[:8]}-{stamp[8:]}-7000-8000-000000000000\n".encode() * count)
+    digits = os.urandom(9 * count).hex().encode()
+    for index, at in enumerate(_RANDOM_DIGITS_AT):
+        text[at::37] = digits[index::18]
+    # The variant digit carries the other 2 random bits of rand_b.
+    variants = os.urandom((count + 1) // 2).hex().encode()[:count]
+    text[19::37] = variants.translate(_VARIANT_DIGIT)
+    ids = text.decode("ascii").split("\n")
+    ids.pop()  # after the last newline
+    ids.sort()
+    return ids
+
+
 def case_from_row(row: Any) -> Case:
     return Case(
         id=row.id,

@@ -39,7 +39,11 @@ from workbench.tabular.write import Written, plan, write
 Progress = Callable[[int, int, int], None]  # bytes read, total bytes, rows read
 Cancelled = Callable[[], bool]
 
-PROGRESS_EVERY = 4096  # rows
+PROGRESS_EVERY = 4096  # rows (a multiple of READ_CHUNK)
+# Rows mapped together (Collector.rows). Small enough that the rows of a chunk are gone
+# before the garbage collector's first generation fills up (700 new objects): with larger
+# chunks it would move every row to the older generations and walk them there again.
+READ_CHUNK = 512
 
 
 class ImportCancelled(WorkbenchError):
@@ -312,14 +316,9 @@ def _read_all(
 ) -> int:
     total = reader.total_bytes
     count = 0
-    row = collector.row
-    reject = collector.reject
-    for line, values in reader.rows(collector.columns):
-        count += 1
-        if values.__class__ is list:
-            row(line, values)
-        else:
-            reject(line, values.reason, None)  # type: ignore[union-attr]
+    for lines, records in reader.chunks(collector.columns, READ_CHUNK):
+        collector.rows(lines, records)
+        count += len(lines)
         if count % PROGRESS_EVERY == 0:
             check()
             if progress is not None:

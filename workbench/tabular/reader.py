@@ -237,8 +237,11 @@ class RowError:
     reason: str
 
 
+Chunk = tuple[list[int], list[list[str] | RowError]]  # lines, rows (see TableReader.chunks)
+
+
 class TableReader:
-    """Iterate `rows(columns)` -> (line, values) or (line, RowError); `bytes_read`."""
+    """Iterate `chunks(columns, size)` -> (lines, rows: values or RowError); `bytes_read`."""
 
     def __init__(self, detected: Detected):
         self.detected = detected
@@ -254,7 +257,7 @@ class TableReader:
 
     @property
     def sha256(self) -> str:
-        """SHA-256 of the bytes read so far (the whole file once `rows` is exhausted)."""
+        """SHA-256 of the bytes read so far (the whole file once `chunks` is exhausted)."""
         return self._counter.digest.hexdigest() if self._counter is not None else ""
 
     def _open_text(self) -> io.TextIOWrapper:
@@ -263,46 +266,50 @@ class TableReader:
         return io.TextIOWrapper(buffered, encoding=self.detected.encoding, newline="")
 
     def positions(self, columns: Sequence[str]) -> list[int]:
-        """Where each of `columns` sits in the rows that `rows(columns)` yields."""
+        """Where each of `columns` sits in the rows that `chunks(columns, ...)` yields."""
         if self.detected.format == "jsonl":
             return list(range(len(columns)))
         index = {name: position for position, name in enumerate(self.detected.columns)}
         return [index[column] for column in columns]
 
-    def rows(self, columns: Sequence[str]) -> Iterator[tuple[int, list[str] | RowError]]:
-        """(line, row) for each record; CSV rows are whole records (see `positions`), JSON
-        objects are flattened to `columns`. Blank lines are skipped; unreadable records
-        come as RowError with their line."""
+    def chunks(self, columns: Sequence[str], size: int) -> Iterator[Chunk]:
+        """The records in file order, `size` at a time, as (lines, rows): each row's line
+        (the physical line where its record starts) and the row (CSV: the whole record, see
+        `positions`; JSON: the object flattened to `columns`) or a RowError. Blank lines are
+        skipped. Chunks keep the per-record work to appending to two lists."""
         if self.detected.format == "jsonl":
-            yield from self._jsonl_rows(columns)
-        else:
-            yield from self._csv_rows()
+            return self._jsonl_chunks(columns, size)
+        return self._csv_chunks(size)
 
-    def _csv_rows(self) -> Iterator[tuple[int, list[str] | RowError]]:
+    def _csv_chunks(self, size: int) -> Iterator[Chunk]:
         delimiter = self.detected.delimiter or ","
         with self._open_text() as text:
             reader = csv.reader(text, delimiter=delimiter, strict=False)
+            lines: list[int] = []
+            rows: list[list[str] | RowError] = []
             try:
                 width = len(next(reader, []))
                 previous = reader.line_num
                 for row in reader:
                     line = previous + 1
                     previous = reader.line_num
-                    if len(row) == width:
-                        yield line, row
-                    elif not row or (len(row) == 1 and not row[0].strip()):
-                        continue  # blank line
-                    elif len(row) < width:
-                        yield line, row + [""] * (width - len(row))
-                    else:
-                        yield (
-                            line,
-                            RowError(
+                    record: list[str] | RowError = row
+                    if len(row) != width:
+                        if not row or (len(row) == 1 and not row[0].strip()):
+                            continue  # blank line
+                        if len(row) < width:
+                            row += [""] * (width - len(row))
+                        else:
+                            record = RowError(
                                 line,
                                 f"{len(row)} fields where the header has {width} (a stray "
                                 f"{DELIMITERS.get(delimiter, delimiter)} or an unclosed quote?)",
-                            ),
-                        )
+                            )
+                    lines.append(line)
+                    rows.append(record)
+                    if len(lines) == size:
+                        yield lines, rows
+                        lines, rows = [], []
             except UnicodeDecodeError as exc:
                 raise _decode_error(self.detected, reader.line_num + 1, exc) from exc
             except csv.Error as exc:
@@ -310,30 +317,42 @@ class TableReader:
                     f"{self.detected.path.name} line {reader.line_num}: not readable as CSV "
                     f"({exc})."
                 ) from exc
+            if lines:
+                yield lines, rows
 
-    def _jsonl_rows(self, columns: Sequence[str]) -> Iterator[tuple[int, list[str] | RowError]]:
+    def _jsonl_chunks(self, columns: Sequence[str], size: int) -> Iterator[Chunk]:
         loads = json.loads
         line = 0
+        lines: list[int] = []
+        rows: list[list[str] | RowError] = []
         with self._open_text() as text:
             try:
                 for raw in text:
                     line += 1
                     if not raw.strip():
                         continue
+                    record: list[str] | RowError
                     try:
                         value = loads(raw)
                     except json.JSONDecodeError as exc:
                         reason = f"not valid JSON ({exc.msg} at column {exc.colno})"
-                        yield line, RowError(line, reason)
-                        continue
-                    if not isinstance(value, dict):
-                        reason = f"a JSON {type(value).__name__}, not an object"
-                        yield line, RowError(line, reason)
-                        continue
-                    flat = _flatten(value)
-                    yield line, [flat.get(column, "") for column in columns]
+                        record = RowError(line, reason)
+                    else:
+                        if isinstance(value, dict):
+                            flat = _flatten(value)
+                            record = [flat.get(column, "") for column in columns]
+                        else:
+                            reason = f"a JSON {type(value).__name__}, not an object"
+                            record = RowError(line, reason)
+                    lines.append(line)
+                    rows.append(record)
+                    if len(lines) == size:
+                        yield lines, rows
+                        lines, rows = [], []
             except UnicodeDecodeError as exc:
                 raise _decode_error(self.detected, line + 1, exc) from exc
+        if lines:
+            yield lines, rows
 
 
 def _decode_error(detected: Detected, line: int, exc: UnicodeDecodeError) -> TableFormatError:
