@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
             self.case_view.nodesMoved.connect(self.editing.nodes_moved)
             self.case_view.escalationSaved.connect(lambda _id: self.refresh_queue())
             self.case_view.verificationChanged.connect(lambda _id: self.refresh_queue())
+            self.case_view.letterRequested.connect(self.show_letter_dialog)
             self.case_view.errorOccurred.connect(lambda exc: messages.show_error(self, exc))
             self.centre.addWidget(self.case_view)
             self.centre.setCurrentWidget(self.case_view)

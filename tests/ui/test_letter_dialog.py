@@ -273,3 +273,22 @@ def test_letter_action_in_the_report_menu(window: MainWindow, modal) -> None:  #
     modal.next(handle)
     action.trigger()
     assert seen == [window.session.case.reference]
+
+
+def test_decision_tab_opens_the_letter_dialog(  # type: ignore[no-untyped-def]
+    window: MainWindow, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.views.case_view import DECISION
+
+    opened: list[tuple[str, str]] = []
+
+    def fake_exec(dialog: LetterDialog) -> int:
+        opened.append((dialog.case_id, dialog.reference))
+        _settle(qtbot, dialog)  # its preview is built in the background
+        return 0
+
+    monkeypatch.setattr(LetterDialog, "exec", fake_exec)
+    window.open_sample_case()
+    panel = window.case_view.show_tab(DECISION)  # type: ignore[union-attr]
+    panel.letter_button.click()
+    assert opened == [(window.session.case_id, window.session.case.reference)]

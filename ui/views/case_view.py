@@ -57,6 +57,7 @@ class CaseView(QWidget):
     escalationSaved = Signal(str)  # case id
     verificationChanged = Signal(str)  # case id
     errorOccurred = Signal(object)  # an exception from a tab
+    letterRequested = Signal()  # the Decision tab asks for the response letter dialog
 
     def __init__(self, session: CaseSession, parent: QWidget | None = None):
         super().__init__(parent)
@@ -158,7 +159,9 @@ class CaseView(QWidget):
     def _make_decision(self) -> QWidget:
         from ui.views.assessment import DecisionPanel
 
-        return DecisionPanel(self.session.ws, self.session.case_id)
+        panel = DecisionPanel(self.session.ws, self.session.case_id)
+        panel.letterRequested.connect(self.letterRequested)
+        return panel
 
     def _make_log(self) -> QWidget:
         from ui.views.log_tab import LogTab

@@ -10,7 +10,7 @@ longer valid, so the new content needs its own second look.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select
@@ -50,7 +50,10 @@ class ApprovalStatus:
         return not self.required or bool(self.approvals)
 
     def describe(self) -> str:
-        approved = ", ".join(f"{a.approver} ({to_iso(a.approved_at)})" for a in self.approvals)
+        approved = ", ".join(
+            f"{a.approver} ({a.approved_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+            for a in self.approvals
+        )
         if self.required and not self.approvals:
             return "Needs a second approver: " + "; ".join(self.reasons)
         if self.approvals:

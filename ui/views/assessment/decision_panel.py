@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -62,6 +62,8 @@ def tier_summary(template: Template, final: Tier, suggested: Tier) -> str:
 class DecisionPanel(FormPanel):
     """The Decision tab: options, disclosure scope (narrowest first), legal basis, user
     notice, preservation dates, rationale, and the four-eyes sign-off."""
+
+    letterRequested = Signal()  # "Write the response letter…": the window opens the dialog
 
     def __init__(self, ws: Workspace, case_id: str, parent: QWidget | None = None):
         super().__init__(ws, case_id, parent)
@@ -195,9 +197,15 @@ class DecisionPanel(FormPanel):
         row = QHBoxLayout()
         row.addWidget(self.approval_comment, 1)
         row.addWidget(self.approve_button)
+        self.letter_button = QPushButton("Write the response letter…", objectName="letterButton")
+        self.letter_button.setToolTip(
+            "The letter to the requester that this decision supports (Report > Response letter)"
+        )
+        self.letter_button.clicked.connect(self.letterRequested)
         layout.addWidget(self.requirement)
         layout.addWidget(self.approvals)
         layout.addLayout(row)
+        layout.addWidget(self.letter_button, 0, Qt.AlignmentFlag.AlignRight)
         return box
 
     # ---- edits -------------------------------------------------------------------------------
