@@ -244,7 +244,7 @@ class LetterDialog(QDialog):
         else:
             text = f"The letter could not be built: {error}"
         self._show_refusal(text)
-        self._show_placeholder()
+        self._show_no_preview()
         self.recipient.setText("")
         self.manifest.setText("")
         self._update(
@@ -253,7 +253,7 @@ class LetterDialog(QDialog):
             error=True,
         )
 
-    def _show_placeholder(self) -> None:
+    def _show_no_preview(self) -> None:
         self.browser.setHtml(
             f'<p style="color: {theme.colours().muted};">No preview: see the message above.</p>'
         )
@@ -306,5 +306,5 @@ class LetterDialog(QDialog):
         if isinstance(error, ValidationError):  # the record changed since the preview
             self.letter = None
             self._show_refusal(f"This letter cannot be written yet. {error}")
-            self._show_placeholder()
+            self._show_no_preview()
         self._update(f"Not saved: {error}", error=True)
