@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from workbench.audit import iter_events, verify_chain
 from workbench.model import Case
-from workbench.store.schema import audit_events, entities, links, provenance
+from workbench.store.schema import entities, links, provenance
 from workbench.store.workspace import Workspace
 from workbench.tabular import collect
 from workbench.tabular.collect import Collector
@@ -26,6 +26,8 @@ from workbench.tabular.importer import ImportCancelled, import_table
 from workbench.tabular.mapping import TableMapping
 from workbench.tabular.reader import RowError, TableReader, detect
 from workbench.vocabulary import default_vocabulary
+
+from .test_tabular_import import counts
 
 HEADER = "account,ip,login_time,user_agent,country"
 
@@ -62,16 +64,6 @@ def export(folder: Path, rows: list[str], name: str = "events.csv") -> Path:
     path = folder / name
     path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path
-
-
-def counts(ws: Workspace, case_id: str) -> tuple[int, int, int, int]:
-    with ws.read() as conn:
-        return (
-            conn.execute(select(func.count()).where(entities.c.case_id == case_id)).scalar_one(),
-            conn.execute(select(func.count()).where(links.c.case_id == case_id)).scalar_one(),
-            conn.execute(select(func.count()).where(provenance.c.case_id == case_id)).scalar_one(),
-            conn.execute(select(func.count()).select_from(audit_events)).scalar_one(),
-        )
 
 
 def test_each_row_links_are_stored_exactly(ws: Workspace, case: Case, tmp_path: Path) -> None:

@@ -291,15 +291,20 @@ def collect_case_data(ws: Workspace, case_id: str) -> dict[str, Any]:
         data["graph_pinned"] = read_pinned(conn, case_id)
         # Provenance rows by object, in the order the export lists them: merge snapshots
         # name provenance rows by number, which the receiving workspace gives afresh.
-        numbers: dict[str, list[int]] = {}
-        for row in conn.execute(
-            select(provenance.c.id, provenance.c.object_id)
-            .where(provenance.c.case_id == case_id)
-            .order_by(provenance.c.id)
-        ):
-            numbers.setdefault(row.object_id, []).append(row.id)
-        data["provenance_ids"] = numbers
+        data["provenance_ids"] = _provenance_by_object(conn, case_id)
     return data
+
+
+def _provenance_by_object(conn: Connection, case_id: str) -> dict[str, list[int]]:
+    """The case's provenance row numbers per object id, in row order."""
+    numbers: dict[str, list[int]] = {}
+    for row in conn.execute(
+        select(provenance.c.id, provenance.c.object_id)
+        .where(provenance.c.case_id == case_id)
+        .order_by(provenance.c.id)
+    ):
+        numbers.setdefault(row.object_id, []).append(row.id)
+    return numbers
 
 
 def _typed(table: Table, values: dict[str, Any]) -> dict[str, Any]:
@@ -478,13 +483,7 @@ def _provenance_numbers(
 ) -> dict[int, int]:
     """Old provenance row number -> new, matched per object in order (the export lists each
     object's provenance by number, and `_graph_rows` inserts it in that order)."""
-    fresh: dict[str, list[int]] = {}
-    for row in conn.execute(
-        select(provenance.c.id, provenance.c.object_id)
-        .where(provenance.c.case_id == case_id)
-        .order_by(provenance.c.id)
-    ):
-        fresh.setdefault(row.object_id, []).append(row.id)
+    fresh = _provenance_by_object(conn, case_id)
     numbers: dict[int, int] = {}
     for old_object, old_numbers in (data.get("provenance_ids") or {}).items():
         numbers.update(zip(sorted(old_numbers), fresh.get(ids.must(old_object), []), strict=False))
